@@ -1,0 +1,53 @@
+//! API keys: random, shown once, stored as SHA-256, each bound to one business number.
+
+use crate::db::{new_id, now_ms};
+use crate::numbers::{self, BusinessNumber};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+const PREFIX: &str = "assent_";
+
+pub struct IssuedKey {
+    pub id: String,
+    pub key: String,
+}
+
+pub async fn create(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    name: &str,
+) -> anyhow::Result<IssuedKey> {
+    let key = format!("{PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+    let id = new_id();
+    sqlx::query("INSERT INTO api_keys (id, business_number_id, name, key_sha256, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(business_number_id)
+        .bind(name)
+        .bind(digest(&key))
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(IssuedKey { id, key })
+}
+
+/// The key's id and number, for a key that exists and is not revoked. Keys are
+/// looked up by their SHA-256, so no stored secret is ever compared byte by byte.
+pub async fn authenticate(
+    conn: &mut AnyConnection,
+    presented: &str,
+) -> anyhow::Result<Option<(String, BusinessNumber)>> {
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, business_number_id FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
+    )
+    .bind(digest(presented.trim()))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((key_id, number_id)) = found else {
+        return Ok(None);
+    };
+    Ok(numbers::by_id(conn, &number_id).await?.map(|n| (key_id, n)))
+}
+
+fn digest(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}

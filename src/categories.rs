@@ -1,0 +1,51 @@
+//! Consent categories: data, not code. A fresh install has order_updates (utility),
+//! offers and product_news (marketing).
+
+use crate::domain::{CategoryKind, CategoryName};
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub name: CategoryName,
+    pub kind: CategoryKind,
+    pub title: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    name: String,
+    kind: String,
+    title: String,
+}
+
+impl Row {
+    fn into_category(self) -> anyhow::Result<Category> {
+        Ok(Category {
+            name: CategoryName::parse(&self.name)
+                .map_err(|e| anyhow::anyhow!("stored category {:?} {e}", self.name))?,
+            kind: CategoryKind::parse(&self.kind)
+                .map_err(|e| anyhow::anyhow!("stored kind {:?} {e}", self.kind))?,
+            title: self.title,
+        })
+    }
+}
+
+pub async fn all(conn: &mut AnyConnection) -> anyhow::Result<Vec<Category>> {
+    let rows: Vec<Row> = sqlx::query_as("SELECT name, kind, title FROM categories ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.into_iter().map(Row::into_category).collect()
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    name: &CategoryName,
+) -> anyhow::Result<Option<Category>> {
+    let row: Option<Row> =
+        sqlx::query_as("SELECT name, kind, title FROM categories WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(Row::into_category).transpose()
+}

@@ -1,0 +1,361 @@
+//! The `assent` command: serve (default), migrate, and the operator's tasks.
+
+use crate::config::Settings;
+use crate::consent::{self, ExportFilter, ExportFormat};
+use crate::db::Db;
+use crate::domain::PhoneNumber;
+use crate::numbers::{self, NewNumber, ProviderKind};
+use crate::services::DispatchSettings;
+use crate::startup::Application;
+use crate::{api_keys, users};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufWriter, Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Assent: opt-in and consent management for WhatsApp business messaging.
+///
+/// Without a command, `assent` serves on ASSENT_BIND with the database at
+/// ASSENT_DATABASE_URL (default: an SQLite file assent.db and the embedded sandbox number).
+#[derive(Parser)]
+#[command(name = "assent", version, propagate_version = true)]
+struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "ASSENT_DATABASE_URL",
+        default_value = "sqlite://assent.db",
+        global = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrations run first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Staff users of the console.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Business numbers (WhatsApp senders).
+    #[command(subcommand)]
+    Number(NumberCommand),
+    /// API keys for the HTTP API.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+    /// The consent ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ASSENT_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Public base URL, used in links and QR codes [default: http://BIND].
+    #[arg(long, env = "ASSENT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Secret (32+ characters) keying suppression hashes [default: generated and kept in the database].
+    #[arg(long, env = "ASSENT_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Dispatcher workers in this instance.
+    #[arg(long, env = "ASSENT_WORKERS", default_value_t = 4)]
+    workers: usize,
+    /// Attempts per message before it is marked failed.
+    #[arg(long, env = "ASSENT_MAX_ATTEMPTS", default_value_t = 10)]
+    max_attempts: i64,
+    /// First retry delay in milliseconds; it doubles with each attempt (with jitter).
+    #[arg(long, env = "ASSENT_RETRY_BASE_MS", default_value_t = 2000)]
+    retry_base_ms: u64,
+    /// Timeout of one provider call, in milliseconds.
+    #[arg(long, env = "ASSENT_PROVIDER_TIMEOUT_MS", default_value_t = 15000)]
+    provider_timeout_ms: u64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: users::Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum NumberCommand {
+    /// Register a business number.
+    Add(NumberArgs),
+    /// List business numbers.
+    List,
+}
+
+#[derive(Args)]
+struct NumberArgs {
+    /// Meta's phone number id (digits).
+    #[arg(long)]
+    phone_number_id: String,
+    /// The number people see, in E.164 (e.g. +34612345678).
+    #[arg(long)]
+    display_number: String,
+    #[arg(long, value_enum)]
+    provider: ProviderKind,
+    /// Provider base URL (cloud: default https://graph.facebook.com; onprem: required).
+    #[arg(long)]
+    api_base_url: Option<String>,
+    /// Graph API version for cloud.
+    #[arg(long, default_value = "v23.0")]
+    api_version: String,
+    /// Cloud: the system-user access token; onprem: the API key.
+    #[arg(long, env = "ASSENT_NUMBER_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// Onprem: header that carries the API key [default: D360-API-KEY].
+    #[arg(long)]
+    api_key_header: Option<String>,
+    /// Meta app secret, for webhook signatures.
+    #[arg(long, env = "ASSENT_NUMBER_APP_SECRET", hide_env_values = true)]
+    app_secret: Option<String>,
+    /// Webhook verify token.
+    #[arg(long)]
+    verify_token: Option<String>,
+    /// Messages per second [default: 80 cloud, 50 onprem].
+    #[arg(long)]
+    rate_per_second: Option<f64>,
+    /// Token-bucket burst [default: 80 cloud, 150 onprem].
+    #[arg(long)]
+    rate_burst: Option<f64>,
+    /// Unique business-initiated recipients per rolling 24 h (Meta's messaging limit).
+    #[arg(long, default_value_t = 250)]
+    messaging_limit: i64,
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create an API key for one business number; the key is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        phone_number_id: String,
+        #[arg(long, default_value = "default")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Check the hash chain; exits 1 and names the first broken event when it is not intact.
+    Verify,
+    /// Stream the ledger as CSV or JSON.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        /// Only this business number.
+        #[arg(long)]
+        phone_number_id: Option<String>,
+        /// Only this category.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only events at or after this time (RFC 3339, e.g. 2026-01-31T00:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ASSENT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let url = cli.database_url;
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::parse_defaults()));
+    if let Command::Serve(args) = command {
+        let settings = Settings {
+            database_url: url,
+            bind: args.bind,
+            public_url: args.public_url,
+            secret_key: args.secret_key,
+            dispatch: DispatchSettings {
+                workers: args.workers,
+                max_attempts: args.max_attempts,
+                retry_base: Duration::from_millis(args.retry_base_ms),
+                ..DispatchSettings::default()
+            },
+            provider_timeout: Duration::from_millis(args.provider_timeout_ms),
+        };
+        let app = Application::build(&settings).await?;
+        tracing::info!(
+            "Assent listening on {} (public URL {})",
+            settings.bind,
+            settings.public_url()
+        );
+        app.run_until_stopped().await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    let mut conn = db.pool.acquire().await?;
+    match command {
+        Command::Serve(_) => unreachable!("handled above"),
+        Command::Migrate => println!("migrations applied"),
+        Command::User(UserCommand::Add { email, role }) => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let id = users::add(&mut conn, &email, role, password).await?;
+            println!("user {id} ({}) added", role.as_str());
+        }
+        Command::Number(NumberCommand::Add(a)) => {
+            let display_number = PhoneNumber::parse(&a.display_number)
+                .map_err(|e| anyhow::anyhow!("--display-number {e}"))?;
+            let number = numbers::add(
+                &mut conn,
+                NewNumber {
+                    phone_number_id: a.phone_number_id,
+                    display_number,
+                    provider: a.provider,
+                    api_base_url: a.api_base_url,
+                    api_version: a.api_version,
+                    access_token: a.access_token,
+                    api_key_header: a.api_key_header,
+                    app_secret: a.app_secret,
+                    verify_token: a.verify_token,
+                    rate_per_second: a.rate_per_second,
+                    rate_burst: a.rate_burst,
+                    messaging_limit: Some(a.messaging_limit),
+                },
+            )
+            .await?;
+            println!(
+                "number {} ({}, {}) added",
+                number.phone_number_id,
+                number.display_number,
+                number.provider().as_str()
+            );
+        }
+        Command::Number(NumberCommand::List) => {
+            for n in numbers::all(&mut conn).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    n.phone_number_id,
+                    n.display_number,
+                    n.provider().as_str()
+                );
+            }
+        }
+        Command::Apikey(ApikeyCommand::Create {
+            phone_number_id,
+            name,
+        }) => {
+            let number = numbers::by_phone_number_id(&mut conn, &phone_number_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no business number with phone_number_id {phone_number_id}; see 'assent number list'"))?;
+            let issued = api_keys::create(&mut conn, &number.id, &name).await?;
+            println!(
+                "API key {} for {} created; it is shown only now:",
+                issued.id, number.phone_number_id
+            );
+            println!("{}", issued.key);
+        }
+        Command::Ledger(LedgerCommand::Verify) => {
+            let report = consent::verify(&db).await?;
+            return Ok(match report.broken {
+                None => {
+                    println!(
+                        "ledger intact: {} events, head {}",
+                        report.events_checked, report.head_hash
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(b) => {
+                    println!(
+                        "ledger BROKEN at event {} {}: {}",
+                        b.seq, b.event_id, b.problem
+                    );
+                    println!("{} events before it verified", report.events_checked);
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Ledger(LedgerCommand::Export {
+            format,
+            output,
+            phone_number_id,
+            category,
+            since,
+            until,
+        }) => {
+            let filter = ExportFilter {
+                phone_number_id,
+                category,
+                since_ms: since.as_deref().map(parse_time).transpose()?,
+                until_ms: until.as_deref().map(parse_time).transpose()?,
+            };
+            let mut out: Box<dyn Write> = match output {
+                Some(path) => Box::new(BufWriter::new(std::fs::File::create(&path)?)),
+                None => Box::new(BufWriter::new(std::io::stdout().lock())),
+            };
+            let n = consent::export(&db, &filter, format, &mut *out).await?;
+            out.flush()?;
+            eprintln!("{n} events exported");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_time(raw: &str) -> anyhow::Result<i64> {
+    let t = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| {
+            anyhow::anyhow!("{raw:?} is not an RFC 3339 time such as 2026-01-31T00:00:00Z ({e})")
+        })?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+impl ServeArgs {
+    /// `assent` alone means `assent serve` with its flags' defaults and environment.
+    fn parse_defaults() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["assent"]).serve
+    }
+}

@@ -1,0 +1,25 @@
+//! Run-time settings of the server, from flags or `ASSENT_*` environment variables.
+
+use crate::services::DispatchSettings;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    /// Base of links and QR codes; defaults to `http://{bind}`.
+    pub public_url: Option<String>,
+    pub secret_key: Option<String>,
+    pub dispatch: DispatchSettings,
+    pub provider_timeout: Duration,
+}
+
+impl Settings {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}

@@ -1,0 +1,107 @@
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentAction {
+    Granted,
+    Confirmed,
+    Withdrawn,
+    Declined,
+    Erased,
+}
+
+impl ConsentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Granted => "granted",
+            Self::Confirmed => "confirmed",
+            Self::Withdrawn => "withdrawn",
+            Self::Declined => "declined",
+            Self::Erased => "erased",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "granted" => Self::Granted,
+            "confirmed" => Self::Confirmed,
+            "withdrawn" => Self::Withdrawn,
+            "declined" => Self::Declined,
+            "erased" => Self::Erased,
+            _ => return None,
+        })
+    }
+}
+
+/// How a consent event came about (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    WebForm,
+    Chat,
+    Keyword,
+    PreferenceCenter,
+    MetaSignal,
+    Api,
+    Import,
+    Staff,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WebForm => "web_form",
+            Self::Chat => "chat",
+            Self::Keyword => "keyword",
+            Self::PreferenceCenter => "preference_center",
+            Self::MetaSignal => "meta_signal",
+            Self::Api => "api",
+            Self::Import => "import",
+            Self::Staff => "staff",
+        }
+    }
+}
+
+/// The exact text the person was shown: its version and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub version: String,
+    pub sha256: String,
+}
+
+/// Evidence that identifies or could identify the person. It is stored outside the
+/// chain (the chain keeps its SHA-256), so erasure can delete it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inbound_message_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Evidence {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub business_number_id: String,
+    pub subject_id: String,
+    /// A category name, or `*` for events about the whole person (erasure).
+    pub category: String,
+    pub action: ConsentAction,
+    pub source: Source,
+    pub source_ref: Option<String>,
+    pub notice: Option<Notice>,
+    pub language: Option<String>,
+    pub actor: Option<String>,
+    /// Set on a double opt-in grant: the one template that may confirm it.
+    pub confirmation_template: Option<String>,
+    pub evidence: Evidence,
+}

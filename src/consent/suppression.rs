@@ -1,0 +1,58 @@
+//! The suppression list: keyed hashes of people who must never be messaged again
+//! (erased), so no phone number needs to be kept to honour it.
+
+use crate::domain::Recipient;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use sqlx::AnyConnection;
+
+/// The keyed hash of a recipient; the same person gives the same key whether named
+/// by phone number or, separately, by user id.
+pub fn key(secret: &[u8], recipient: &Recipient) -> String {
+    match recipient {
+        Recipient::Phone(p) => key_for(secret, "wa", p.wa_id()),
+        Recipient::User(u) => key_for(secret, "uid", u.as_str()),
+    }
+}
+
+pub fn key_for(secret: &[u8], kind: &str, value: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(kind.as_bytes());
+    mac.update(b":");
+    mac.update(value.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub async fn is_suppressed(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    key: &str,
+) -> anyhow::Result<bool> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT key_hash FROM suppressions WHERE business_number_id = $1 AND key_hash = $2",
+    )
+    .bind(business_number_id)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn add(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    key: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO suppressions (business_number_id, key_hash, reason, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (business_number_id, key_hash) DO NOTHING",
+    )
+    .bind(business_number_id)
+    .bind(key)
+    .bind(reason)
+    .bind(crate::db::now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+use std::fmt;
+
+/// A phone number in E.164 form (`+` and digits), checked against libphonenumber's
+/// metadata. Input may carry spaces, dashes, dots and parentheses, with or without a
+/// leading `+`; digits without `+` are read as international, never as local.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PhoneNumber(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("is empty")]
+    Empty,
+    #[error("contains letters; write digits only, e.g. +34612345678")]
+    Letters,
+    #[error("contains characters other than digits, spaces, + - ( ) and .")]
+    BadCharacters,
+    #[error("starts with 0; write the country code instead of a 0 or 00 prefix, e.g. +34612345678")]
+    LeadingZero,
+    #[error("has more than 15 digits, the E.164 maximum")]
+    TooLong,
+    #[error("is not a valid phone number; include the country code, e.g. +34612345678")]
+    Invalid,
+}
+
+impl PhoneNumber {
+    pub fn parse(raw: &str) -> Result<Self, PhoneError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if raw.chars().any(char::is_alphabetic) {
+            return Err(PhoneError::Letters);
+        }
+        let plus_ok = raw.rfind('+').is_none_or(|i| i == 0);
+        if !plus_ok
+            || !raw
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            return Err(PhoneError::BadCharacters);
+        }
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if digits.starts_with('0') {
+            return Err(PhoneError::LeadingZero);
+        }
+        if digits.len() > 15 {
+            return Err(PhoneError::TooLong);
+        }
+        let parsed =
+            phonenumber::parse(None, format!("+{digits}")).map_err(|_| PhoneError::Invalid)?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(PhoneError::Invalid);
+        }
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        Ok(Self(e164))
+    }
+
+    pub fn as_e164(&self) -> &str {
+        &self.0
+    }
+
+    /// WhatsApp's id for the number: the E.164 digits without `+`.
+    pub fn wa_id(&self) -> &str {
+        &self.0[1..]
+    }
+
+    /// For logs and reports: country code and the last three digits only.
+    pub fn masked(&self) -> String {
+        mask(self.wa_id())
+    }
+}
+
+/// Keeps the first two and last three digits: enough to tell numbers apart in a
+/// report, never enough to dial.
+pub fn mask(digits: &str) -> String {
+    let n = digits.chars().count();
+    if n <= 5 {
+        return "•".repeat(n);
+    }
+    let head: String = digits.chars().take(2).collect();
+    let tail: String = digits.chars().skip(n - 3).collect();
+    format!("+{head}{}{tail}", "•".repeat(n - 5))
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Meta's business-scoped user id (BSUID), e.g. `US.13491208655302741918`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let raw = raw.trim();
+        let well_formed = (3..=64).contains(&raw.len())
+            && raw.contains('.')
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && raw.chars().take(2).all(|c| c.is_ascii_uppercase());
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("is not a business-scoped user id such as US.13491208655302741918")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who a message goes to: a phone number or, for users known only by it, a BSUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    Phone(PhoneNumber),
+    User(UserId),
+}
+
+impl Recipient {
+    pub fn masked(&self) -> String {
+        match self {
+            Recipient::Phone(p) => p.masked(),
+            Recipient::User(u) => mask(u.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_plus_spaces_and_punctuation() {
+        for raw in [
+            "+34 612 34 56 78",
+            "34612345678",
+            "+34-612-345-678",
+            " (+34) 612.345.678 ",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(raw).unwrap().as_e164(),
+                "+34612345678",
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            PhoneNumber::parse("+34612345678").unwrap().wa_id(),
+            "34612345678"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_numbers_with_the_reason() {
+        assert_eq!(PhoneNumber::parse(""), Err(PhoneError::Empty));
+        assert_eq!(
+            PhoneNumber::parse("+1 800 FLOWERS"),
+            Err(PhoneError::Letters)
+        );
+        assert_eq!(
+            PhoneNumber::parse("0034612345678"),
+            Err(PhoneError::LeadingZero)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+3461234567812345"),
+            Err(PhoneError::TooLong)
+        );
+        assert_eq!(
+            PhoneNumber::parse("34+612345678"),
+            Err(PhoneError::BadCharacters)
+        );
+        assert_eq!(PhoneNumber::parse("+34 612;drop"), Err(PhoneError::Letters));
+        assert_eq!(PhoneNumber::parse("612345678"), Err(PhoneError::Invalid));
+    }
+
+    #[test]
+    fn masks_all_but_country_and_last_digits() {
+        let p = PhoneNumber::parse("+34612345678").unwrap();
+        assert_eq!(p.masked(), "+34••••••678");
+        assert!(!p.masked().contains("612345"));
+    }
+
+    #[test]
+    fn user_ids() {
+        assert!(UserId::parse("US.13491208655302741918").is_ok());
+        assert!(UserId::parse("US.ENT.11815799212886844830").is_ok());
+        assert!(UserId::parse("13491208655302741918").is_err());
+        assert!(UserId::parse("us.1").is_err());
+    }
+}

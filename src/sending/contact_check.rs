@@ -1,0 +1,64 @@
+//! The provider's contact check (on-premises style `/v1/contacts`), cached for 7
+//! days per number, as those APIs do themselves.
+
+use crate::db::now_ms;
+use crate::domain::PhoneNumber;
+use crate::numbers::BusinessNumber;
+use crate::providers::{ContactCheck, ContactStatus};
+use crate::services::Services;
+use sqlx::AnyConnection;
+
+const TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// `None` when the number's provider has no contact check.
+pub async fn check(
+    s: &Services,
+    conn: &mut AnyConnection,
+    number: &BusinessNumber,
+    phone: &PhoneNumber,
+    force: bool,
+) -> anyhow::Result<Option<ContactCheck>> {
+    if !force {
+        let cached: Option<(String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT status, wa_id, checked_at FROM contact_checks WHERE business_number_id = $1 AND input = $2",
+        )
+        .bind(&number.id)
+        .bind(phone.as_e164())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((status, wa_id, at)) = cached {
+            if now_ms() - at < TTL_MS {
+                return Ok(Some(ContactCheck {
+                    status: ContactStatus::parse(&status),
+                    wa_id,
+                }));
+            }
+        }
+    }
+    let Some(result) = s.providers.check_contact(number, phone).await else {
+        return Ok(None);
+    };
+    let check = match result {
+        Ok(check) => check,
+        Err(e) => {
+            // Not cached: the next send asks again.
+            tracing::warn!(error = %e, to = %phone.masked(), "contact check failed");
+            return Ok(Some(ContactCheck {
+                status: ContactStatus::Failed,
+                wa_id: None,
+            }));
+        }
+    };
+    sqlx::query(
+        "INSERT INTO contact_checks (business_number_id, input, wa_id, status, checked_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (business_number_id, input) DO UPDATE SET wa_id = $3, status = $4, checked_at = $5",
+    )
+    .bind(&number.id)
+    .bind(phone.as_e164())
+    .bind(&check.wa_id)
+    .bind(check.status.as_str())
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(check))
+}

@@ -1,0 +1,123 @@
+//! The durable queue: every accepted message is a row here before it is
+//! acknowledged, and leaves only through a claim by a dispatcher worker.
+
+use crate::db::{Backend, Db, now_ms};
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+pub struct NewMessage<'a> {
+    pub id: &'a str,
+    pub business_number_id: &'a str,
+    pub contact_id: &'a str,
+    pub kind: &'a str,
+    pub template_name: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub business_initiated: bool,
+    pub payload: &'a Value,
+    pub actor: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, m: NewMessage<'_>) -> anyhow::Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO messages (id, business_number_id, contact_id, kind, template_name, category, business_initiated, \
+         payload, status, dispatch_state, attempts, next_attempt_at, actor, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'accepted', 'queued', 0, $9, $10, $9, $9)",
+    )
+    .bind(m.id)
+    .bind(m.business_number_id)
+    .bind(m.contact_id)
+    .bind(m.kind)
+    .bind(m.template_name)
+    .bind(m.category)
+    .bind(i64::from(m.business_initiated))
+    .bind(m.payload.to_string())
+    .bind(now)
+    .bind(m.actor)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: String,
+    pub business_number_id: String,
+    pub contact_id: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Claims the next due message for `lease_ms`. A message whose lease ran out (its
+/// worker died mid-send) is due again: delivery is at-least-once across crashes,
+/// exactly-once otherwise.
+pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
+    let due = "((dispatch_state = 'queued' AND next_attempt_at <= $2) OR (dispatch_state = 'in_flight' AND lease_until < $2))";
+    let lock = if db.backend == Backend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE messages SET dispatch_state = 'in_flight', lease_until = $1, attempts = attempts + 1, updated_at = $2 \
+         WHERE id = (SELECT id FROM messages WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
+         RETURNING id, business_number_id, contact_id, payload, attempts"
+    );
+    let now = now_ms();
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now + lease_ms)
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+pub async fn dispatched(db: &Db, id: &str, provider_message_id: &str) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE messages SET dispatch_state = 'done', provider_message_id = $1, lease_until = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(provider_message_id)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn retry_at(
+    db: &Db,
+    id: &str,
+    at_ms: i64,
+    code: Option<i64>,
+    title: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE messages SET dispatch_state = 'queued', next_attempt_at = $1, lease_until = NULL, error_code = $2, \
+         error_title = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(at_ms)
+    .bind(code)
+    .bind(title)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn give_up(db: &Db, id: &str) -> anyhow::Result<()> {
+    sqlx::query("UPDATE messages SET dispatch_state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Messages accepted but not yet handed to a provider.
+pub async fn depth(db: &Db) -> anyhow::Result<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM messages WHERE dispatch_state <> 'done'")
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n)
+}

@@ -1,0 +1,81 @@
+//! Message statuses (sent, delivered, read, failed), from whichever source reports
+//! them: provider answers, the sandbox, Meta's webhooks. Deduplicated by
+//! (message, status); a status never moves a message backwards.
+
+use crate::consent::{Evidence, signals};
+use crate::contacts;
+use crate::db::{Db, now_ms};
+
+fn rank(status: &str) -> i32 {
+    match status {
+        "accepted" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" | "played" => 3,
+        "failed" => 4,
+        _ => -1,
+    }
+}
+
+/// Records a status; returns false when it was already known.
+pub async fn record(
+    db: &Db,
+    message_id: &str,
+    status: &str,
+    error: Option<(i64, String)>,
+) -> anyhow::Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (message_id, status) DO NOTHING",
+    )
+    .bind(message_id)
+    .bind(status)
+    .bind(now)
+    .bind(error.as_ref().map(|e| e.0))
+    .bind(error.as_ref().map(|e| e.1.clone()))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let current: Option<(String, String)> =
+        sqlx::query_as("SELECT status, contact_id FROM messages WHERE id = $1")
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((current, contact_id)) = current else {
+        tx.commit().await?;
+        return Ok(true);
+    };
+    if rank(status) > rank(&current) {
+        sqlx::query("UPDATE messages SET status = $1, error_code = $2, error_title = $3, updated_at = $4 WHERE id = $5")
+            .bind(status)
+            .bind(error.as_ref().map(|e| e.0))
+            .bind(error.as_ref().map(|e| e.1.clone()))
+            .bind(now)
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Meta reports a user's in-app marketing stop as error 131050 on a send.
+    if let Some((131050, title)) = &error {
+        if let Some(contact) = contacts::find_by_id(&mut tx, &contact_id).await? {
+            let evidence = Evidence {
+                detail: Some(format!("131050 {title}")),
+                ..Evidence::default()
+            };
+            signals::marketing_stopped(
+                &mut tx,
+                &contact,
+                Some(format!("message:{message_id}")),
+                evidence,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,85 @@
+//! Builds the running application: database, migrations, services, HTTP server and
+//! dispatcher workers. `main` and the tests both start Assent through here.
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::providers::Providers;
+use crate::sending::dispatcher;
+use crate::services::Services;
+use crate::{http, secret};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    services: Services,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        let secret = secret::load(&db, settings.secret_key.as_deref()).await?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            anyhow::anyhow!("cannot listen on {} (ASSENT_BIND): {e}", settings.bind)
+        })?;
+        let port = listener.local_addr()?.port();
+        let services = Services {
+            db,
+            secret: secret.into(),
+            providers: Providers::new(settings.provider_timeout)?,
+            metrics: Arc::new(Metrics::new()),
+            wake: Arc::new(Notify::new()),
+            dispatch: settings.dispatch.clone(),
+            public_url: settings.public_url(),
+        };
+        let data = web::Data::new(services.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    actix_web::middleware::Logger::new("%r %s %Dms")
+                        .exclude("/healthz")
+                        .exclude("/metrics"),
+                )
+                .app_data(data.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            services,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM or `handle().stop()`), then
+    /// lets the dispatcher finish the messages in its hands.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let workers = tokio::spawn(dispatcher::run(self.services.clone(), stop_rx));
+        let served = self.server.await;
+        let _ = stop_tx.send(true);
+        let _ = workers.await;
+        self.services.db.pool.close().await;
+        Ok(served?)
+    }
+}

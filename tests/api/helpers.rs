@@ -1,0 +1,274 @@
+//! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL
+//! database when TEST_DATABASE_URL names a server), Assent on a free port, and
+//! helpers per route.
+
+use assent::config::Settings;
+use assent::db::Db;
+use assent::services::{DispatchSettings, Services};
+use assent::startup::Application;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const SANDBOX_ID: &str = "100000000000001";
+
+/// A valid, unallocated-looking Spanish mobile number for tests.
+pub const ALICE: &str = "+34612345678";
+pub const BOB: &str = "+34612345679";
+
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => {
+                let name = format!("assent_test_{}", uuid::Uuid::new_v4().simple());
+                sqlx::any::install_default_drivers();
+                let admin = sqlx::AnyPool::connect(&base)
+                    .await
+                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let (prefix, _) = base
+                    .rsplit_once('/')
+                    .expect("TEST_DATABASE_URL ends in /DBNAME");
+                Self {
+                    url: format!("{prefix}/{name}"),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("assent.db").display());
+                Self {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+pub fn settings(db_url: &str, workers: usize) -> Settings {
+    Settings {
+        database_url: db_url.to_owned(),
+        bind: "127.0.0.1:0".into(),
+        public_url: Some("https://assent.example".into()),
+        secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
+        dispatch: DispatchSettings {
+            workers,
+            max_attempts: 5,
+            retry_base: Duration::from_millis(40),
+            retry_max: Duration::from_millis(400),
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(25),
+        },
+        provider_timeout: Duration::from_millis(700),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub services: Services,
+    pub api_key: String,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    /// Assent with dispatcher workers running, on the sandbox number.
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDb::new().await, 2).await
+    }
+
+    /// Assent on an existing database; `workers: 0` accepts but never dispatches.
+    pub async fn spawn_on(db: TestDb, workers: usize) -> Self {
+        let app = Application::build(&settings(&db.url, workers))
+            .await
+            .expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let services = app.services().clone();
+        let handle = app.handle();
+        let task = tokio::spawn(app.run_until_stopped());
+        let mut conn = services.db.pool.acquire().await.unwrap();
+        let sandbox = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        let api_key = assent::api_keys::create(&mut conn, &sandbox.id, "tests")
+            .await
+            .unwrap()
+            .key;
+        drop(conn);
+        Self {
+            address,
+            db,
+            services,
+            api_key,
+            client: reqwest::Client::new(),
+            handle,
+            task,
+        }
+    }
+
+    /// Stops the server and lets the dispatcher finish; returns the database.
+    pub async fn stop(self) -> TestDb {
+        self.handle.stop(true).await;
+        self.task.await.unwrap().unwrap();
+        self.db
+    }
+
+    pub fn raw_db(&self) -> &Db {
+        &self.services.db
+    }
+
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Meta-compatible send through the sandbox number.
+    pub async fn send(&self, body: &Value) -> (StatusCode, Value) {
+        self.post_json(
+            &format!("/v23.0/{SANDBOX_ID}/messages"),
+            &self.api_key,
+            body,
+        )
+        .await
+    }
+
+    pub async fn register_template(
+        &self,
+        name: &str,
+        category: &str,
+        consent_category: &str,
+    ) -> (StatusCode, Value) {
+        let body = json!({"name": name, "language": "en", "category": category, "consent_category": consent_category});
+        self.post_json("/api/v1/templates", &self.api_key, &body)
+            .await
+    }
+
+    pub async fn consent(&self, phone: &str, category: &str, action: &str) -> (StatusCode, Value) {
+        let body = json!({"phone": phone, "category": category, "action": action,
+            "evidence": {"notice_version": "v1", "notice_text": "You agree to receive offers from Acme.", "ip": "203.0.113.7", "user_agent": "test"}});
+        self.post_json("/api/v1/consents", &self.api_key, &body)
+            .await
+    }
+
+    pub async fn consents(&self, phone: &str) -> Value {
+        let r = self
+            .client
+            .get(format!("{}/api/v1/consents", self.address))
+            .query(&[("phone", phone)])
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// Marks that the person wrote to us `ago` before now (opens the 24 h window).
+    pub async fn inbound_from(&self, phone: &str, ago: Duration) {
+        let mut conn = self.raw_db().pool.acquire().await.unwrap();
+        let sandbox = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        let who =
+            assent::domain::Recipient::Phone(assent::domain::PhoneNumber::parse(phone).unwrap());
+        let contact = assent::contacts::get_or_create(&mut conn, &sandbox.id, &who)
+            .await
+            .unwrap();
+        let at = assent::db::now_ms() - ago.as_millis() as i64;
+        assent::contacts::touch_inbound(&mut conn, &contact.id, at)
+            .await
+            .unwrap();
+    }
+
+    /// Waits until every accepted message was handed to its provider.
+    pub async fn drain(&self) {
+        for _ in 0..400 {
+            if assent::sending::outbox::depth(self.raw_db()).await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("queue did not drain in 10 s");
+    }
+
+    pub async fn message_status(&self, id: &str) -> (String, Option<i64>) {
+        sqlx::query_as("SELECT status, error_code FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.raw_db().pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&self.raw_db().pool)
+                .await
+                .unwrap();
+        n
+    }
+
+    /// Runs the `assent` binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        cli(&self.db.url, args, None)
+    }
+}
+
+pub fn cli(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assent"))
+        .args(args)
+        .env("ASSENT_DATABASE_URL", db_url)
+        .env("ASSENT_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+pub fn template_body(to: &str, name: &str) -> Value {
+    json!({"messaging_product": "whatsapp", "to": to, "type": "template",
+           "template": {"name": name, "language": {"code": "en"}}})
+}
+
+pub fn text_body(to: &str, text: &str) -> Value {
+    json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": text}})
+}
+
+/// The Meta error code of an error answer.
+pub fn code(body: &Value) -> i64 {
+    body["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("not a Meta error: {body}"))
+}
