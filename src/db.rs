@@ -57,6 +57,16 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
+    /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN
+    /// IMMEDIATE): a transaction that reads and then writes would otherwise fail
+    /// with SQLITE_BUSY when another writer got in between, without waiting.
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE,

@@ -12,7 +12,7 @@ pub async fn erase_contact(
     contact: &Contact,
     actor: &str,
 ) -> anyhow::Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     ledger::append(
         &mut tx,
         NewEvent {

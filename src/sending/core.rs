@@ -122,7 +122,7 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         _ => (None, None),
     };
 
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin().await?;
     let contact = contacts::get_or_create(&mut tx, &req.number.id, &message.recipient).await?;
     outbox::insert(
         &mut tx,

@@ -24,7 +24,7 @@ pub async fn record(
     status: &str,
     error: Option<(i64, String)>,
 ) -> anyhow::Result<bool> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let now = now_ms();
     let inserted = sqlx::query(
         "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL
 //! database when TEST_DATABASE_URL names a server), Assent on a free port, and
 //! helpers per route.
@@ -95,6 +96,12 @@ impl TestApp {
 
     /// Assent on an existing database; `workers: 0` accepts but never dispatches.
     pub async fn spawn_on(db: TestDb, workers: usize) -> Self {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,sqlx=warn")
+                .with_test_writer()
+                .try_init();
+        }
         let app = Application::build(&settings(&db.url, workers))
             .await
             .expect("app builds");
