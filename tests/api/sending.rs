@@ -346,9 +346,9 @@ async fn onprem_numbers_send_through_v1_with_contact_check_cached() {
     );
     let sent = standin.bodies("/v1/messages").await;
     assert_eq!(sent.len(), 2);
-    assert_eq!(
-        sent[0],
-        json!({"to": "34612345678", "type": "text", "text": {"body": "hi"}})
+    assert!(
+        sent.contains(&json!({"to": "34612345678", "type": "text", "text": {"body": "hi"}})),
+        "on-premises format: no messaging_product, wa_id digits: {sent:?}"
     );
 
     let (status, checked) = app
