@@ -8,13 +8,16 @@ mod contacts;
 pub mod error;
 mod health;
 mod messages;
+mod pages;
 mod templates;
 
 use actix_web::web;
 use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    cfg.route("/", web::get().to(pages::index))
+        .route("/static/assent.css", web::get().to(pages::stylesheet))
+        .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/api/openapi.json", web::get().to(health::openapi))

@@ -5,4 +5,5 @@ mod graph;
 mod helpers;
 
 mod gate;
+mod pages;
 mod sending;
