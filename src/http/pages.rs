@@ -26,10 +26,21 @@ pub async fn index(services: web::Data<Services>) -> Result<IndexPage, ApiError>
     let numbers: Vec<NumberRow> = numbers::all(&mut conn)
         .await?
         .into_iter()
-        .map(|n| NumberRow { provider: n.provider().as_str(), phone_number_id: n.phone_number_id, display_number: n.display_number })
+        .map(|n| NumberRow {
+            provider: n.provider().as_str(),
+            phone_number_id: n.phone_number_id,
+            display_number: n.display_number,
+        })
         .collect();
-    let first_number_id = numbers.first().map(|n| n.phone_number_id.clone()).unwrap_or_default();
-    Ok(IndexPage { numbers, first_number_id, public_url: services.public_url.clone() })
+    let first_number_id = numbers
+        .first()
+        .map(|n| n.phone_number_id.clone())
+        .unwrap_or_default();
+    Ok(IndexPage {
+        numbers,
+        first_number_id,
+        public_url: services.public_url.clone(),
+    })
 }
 
 /// The stylesheet is compiled in, so the binary is the whole deployment.

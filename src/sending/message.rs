@@ -68,6 +68,19 @@ fn missing(field: &str) -> FieldError {
 }
 
 const MEDIA_KINDS: [&str; 5] = ["image", "video", "audio", "document", "sticker"];
+const KINDS: [&str; 11] = [
+    "text",
+    "template",
+    "interactive",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "reaction",
+];
 
 pub fn parse(body: Value) -> Check<OutboundMessage> {
     let Value::Object(mut obj) = body else {
@@ -88,7 +101,12 @@ pub fn parse(body: Value) -> Check<OutboundMessage> {
     }
     let (recipient, input) = recipient(&mut obj)?;
     let kind = match obj.get("type") {
-        None => "text".to_owned(),
+        // Meta's own examples sometimes leave `type` out; the content object says it.
+        None => KINDS
+            .iter()
+            .find(|k| obj.contains_key(**k))
+            .map_or("text", |k| *k)
+            .to_owned(),
         Some(Value::String(t)) => t.clone(),
         Some(_) => return Err(invalid("type", "must be a string")),
     };
@@ -315,7 +333,9 @@ fn template(t: &Value) -> Check<Content> {
                 {
                     let pfield = format!("{field}.parameters[{j}]");
                     string(p, &format!("{pfield}.type"))?;
-                    if let Some(text) = optional_string(p, &format!("{pfield}.text"))? {
+                    // Meta's own examples pass booleans as quick-reply button texts;
+                    // only string texts have a length to check.
+                    if let Some(Value::String(text)) = p.get("text") {
                         let max = if kind == "header" { 60 } else { 1024 };
                         length(text, &format!("{pfield}.text"), 1, max)?;
                     }
@@ -425,12 +445,17 @@ fn interactive(i: &Value) -> Check<()> {
                 ));
             }
         }
+        // Types whose action Meta checks itself; their body and header limits apply here.
         "cta_url"
         | "product"
         | "product_list"
         | "flow"
         | "location_request_message"
-        | "address_message" => {}
+        | "address_message"
+        | "catalog_message"
+        | "order_details"
+        | "order_status"
+        | "call_permission_request" => {}
         other => {
             return Err(invalid(
                 "interactive.type",
