@@ -31,7 +31,9 @@ impl PhoneNumber {
         if raw.chars().any(char::is_alphabetic) {
             return Err(PhoneError::Letters);
         }
-        let plus_ok = raw.rfind('+').is_none_or(|i| i == 0);
+        // One `+` at most, before any digit: "+34 …" and "(+34) …" but not "34+…".
+        let first_digit = raw.find(|c: char| c.is_ascii_digit()).unwrap_or(raw.len());
+        let plus_ok = raw.matches('+').count() <= 1 && raw.find('+').is_none_or(|i| i < first_digit);
         if !plus_ok
             || !raw
                 .chars()
