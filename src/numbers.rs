@@ -114,6 +114,14 @@ pub enum AddNumberError {
     BadId(String),
     #[error("provider {0} needs --api-base-url")]
     MissingBaseUrl(&'static str),
+    #[error("--api-base-url must be an http:// or https:// URL, got {0:?}")]
+    BadBaseUrl(String),
+    #[error("--rate-per-second must be a number above 0, got {0}")]
+    BadRate(f64),
+    #[error("--rate-burst must be at least 1, got {0}")]
+    BadBurst(f64),
+    #[error("--messaging-limit must be at least 1, got {0}")]
+    BadLimit(i64),
     #[error(transparent)]
     Db(#[from] anyhow::Error),
 }
@@ -127,6 +135,22 @@ pub async fn add(
     }
     if new.provider == ProviderKind::Onprem && new.api_base_url.is_none() {
         return Err(AddNumberError::MissingBaseUrl("onprem"));
+    }
+    if let Some(base) = &new.api_base_url {
+        let ok = url::Url::parse(base)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !ok {
+            return Err(AddNumberError::BadBaseUrl(base.clone()));
+        }
+    }
+    if let Some(rate) = new.rate_per_second.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        return Err(AddNumberError::BadRate(rate));
+    }
+    if let Some(burst) = new.rate_burst.filter(|b| !(b.is_finite() && *b >= 1.0)) {
+        return Err(AddNumberError::BadBurst(burst));
+    }
+    if let Some(limit) = new.messaging_limit.filter(|l| *l < 1) {
+        return Err(AddNumberError::BadLimit(limit));
     }
     if by_phone_number_id(conn, &new.phone_number_id)
         .await?

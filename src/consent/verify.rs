@@ -56,13 +56,17 @@ pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
             Some("does not follow its predecessor (prev_hash mismatch): events were removed or reordered".to_owned())
         } else if event.chained().hash() != event.hash {
             Some("content was altered (hash mismatch)".to_owned())
-        } else if let Some(body) =
-            evidence.filter(|b| Some(sha256_hex(b.as_bytes())) != event.evidence_sha256)
-        {
-            let _ = body;
-            Some("evidence was altered (evidence_sha256 mismatch)".to_owned())
         } else {
-            None
+            match (&evidence, &event.evidence_sha256) {
+                (Some(body), expected) if Some(sha256_hex(body.as_bytes())) != *expected => {
+                    Some("evidence was altered (evidence_sha256 mismatch)".to_owned())
+                }
+                // Only erasure may remove evidence; anywhere else its loss is tampering.
+                (None, Some(_)) if !subject_erased(db, &event.subject_id).await? => {
+                    Some("evidence was deleted, but the person was never erased".to_owned())
+                }
+                _ => None,
+            }
         };
         if let Some(problem) = problem {
             return Ok(VerifyReport {
@@ -95,4 +99,14 @@ pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
         head_hash: prev_hash,
         broken,
     })
+}
+
+async fn subject_erased(db: &Db, subject_id: &str) -> anyhow::Result<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT seq FROM ledger_events WHERE subject_id = $1 AND action = 'erased' LIMIT 1",
+    )
+    .bind(subject_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
 }

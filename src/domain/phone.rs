@@ -33,7 +33,8 @@ impl PhoneNumber {
         }
         // One `+` at most, before any digit: "+34 …" and "(+34) …" but not "34+…".
         let first_digit = raw.find(|c: char| c.is_ascii_digit()).unwrap_or(raw.len());
-        let plus_ok = raw.matches('+').count() <= 1 && raw.find('+').is_none_or(|i| i < first_digit);
+        let plus_ok =
+            raw.matches('+').count() <= 1 && raw.find('+').is_none_or(|i| i < first_digit);
         if !plus_ok
             || !raw
                 .chars()

@@ -29,7 +29,7 @@ pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
 /// Parses JSON into `T`; a wrong type or unknown field is reported with its path.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -49,7 +49,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 .to_owned();
             ApiError::field(&field, problem)
         }
-    })
+    })?;
+    // One JSON value and nothing after it: `{…}{…}` is not a request.
+    de.end()
+        .map_err(|e| ApiError::field("(body)", format!("is not valid JSON ({e})")))?;
+    Ok(value)
 }
 
 pub async fn json<T: DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {

@@ -42,11 +42,15 @@ impl ApiError {
     }
 
     pub fn missing(field: &str) -> Self {
+        Self::missing_detail(format!("{field}: is required"))
+    }
+
+    pub fn missing_detail(details: String) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             131008,
             "Required parameter is missing",
-            format!("{field}: is required"),
+            details,
         )
     }
 
@@ -134,7 +138,7 @@ impl From<Blocked> for ApiError {
 impl From<SendError> for ApiError {
     fn from(e: SendError) -> Self {
         match e {
-            SendError::Invalid(f) if f.missing => Self::missing(&f.field),
+            SendError::Invalid(f) if f.missing => Self::missing_detail(f.to_string()),
             SendError::Invalid(f) => Self::field(&f.field, &f.problem),
             SendError::Blocked(b) => b.into(),
             SendError::ContactInvalid => Self {
