@@ -258,26 +258,36 @@ async fn gather_facts(
             }
         }
     };
+    // The messaging limit only concerns template sends to someone not yet reached
+    // today; the count is skipped otherwise, as it grows with the day's traffic.
     let since = now - gate::WINDOW_MS;
-    let (recipients_last_24h,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(DISTINCT contact_id) FROM messages WHERE business_number_id = $1 AND business_initiated = 1 AND created_at > $2",
-    )
-    .bind(&number.id)
-    .bind(since)
-    .fetch_one(&mut *conn)
-    .await?;
-    let already_counted = match contact {
+    let limited =
+        number.messaging_limit.is_some() && !matches!(template, TemplateFacts::NotATemplate);
+    let already_counted = match contact.filter(|_| limited) {
         None => false,
         Some(c) => {
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM messages WHERE contact_id = $1 AND business_initiated = 1 AND created_at > $2",
+            let found: Option<(String,)> = sqlx::query_as(
+                "SELECT id FROM messages WHERE contact_id = $1 AND business_initiated = 1 AND created_at > $2 LIMIT 1",
             )
             .bind(&c.id)
             .bind(since)
-            .fetch_one(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
-            n > 0
+            found.is_some()
         }
+    };
+    let recipients_last_24h = if limited && !already_counted {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT contact_id) FROM messages \
+             WHERE business_number_id = $1 AND business_initiated = 1 AND created_at > $2",
+        )
+        .bind(&number.id)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+        n
+    } else {
+        0
     };
     Ok(Facts {
         now_ms: now,
