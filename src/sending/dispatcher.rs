@@ -68,11 +68,13 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
 
     match result {
         Ok(accepted) => {
-            outbox::dispatched(&services.db, &message.id, &accepted.provider_message_id).await?;
-            services.metrics.outcome("accepted");
+            // Statuses known at once (the sandbox's) are recorded before the message
+            // counts as dispatched, so whoever waits for dispatch also sees them.
             for report in accepted.statuses {
                 statuses::record(&services.db, &message.id, report.status, report.error).await?;
             }
+            outbox::dispatched(&services.db, &message.id, &accepted.provider_message_id).await?;
+            services.metrics.outcome("accepted");
         }
         Err(e) if e.retryable && message.attempts < services.dispatch.max_attempts => {
             let delay = backoff(&services.dispatch, message.attempts);

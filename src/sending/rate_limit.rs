@@ -26,8 +26,7 @@ pub async fn acquire(db: &Db, number: &BusinessNumber) -> anyhow::Result<()> {
         .bind(&number.id)
         .fetch_one(&db.pool)
         .await?;
-        let elapsed = (now - updated_ms).max(0) as f64 / 1000.0;
-        let available = (tokens + elapsed * rate).min(burst);
+        let available = refill(tokens, now - updated_ms, rate, burst);
         if available < 1.0 {
             let wait = (1.0 - available) / rate;
             tokio::time::sleep(Duration::from_secs_f64(wait.min(1.0))).await;
@@ -49,5 +48,31 @@ pub async fn acquire(db: &Db, number: &BusinessNumber) -> anyhow::Result<()> {
         if taken == 1 {
             return Ok(());
         }
+    }
+}
+
+/// Tokens in a bucket `elapsed_ms` after it held `tokens`.
+fn refill(tokens: f64, elapsed_ms: i64, rate: f64, burst: f64) -> f64 {
+    (tokens + elapsed_ms.max(0) as f64 / 1000.0 * rate).min(burst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refill;
+
+    #[test]
+    fn refills_at_the_rate_up_to_the_burst() {
+        assert_eq!(refill(0.0, 500, 80.0, 80.0), 40.0);
+        assert_eq!(
+            refill(10.0, 60_000, 80.0, 80.0),
+            80.0,
+            "never above the burst"
+        );
+        assert_eq!(refill(0.5, 10, 50.0, 150.0), 1.0);
+        assert_eq!(
+            refill(3.0, -5, 50.0, 150.0),
+            3.0,
+            "a clock step back adds nothing"
+        );
     }
 }

@@ -408,3 +408,47 @@ async fn the_sandbox_simulates_rate_limits_and_meta_failures() {
         "130429 on the first attempt, accepted on the retry"
     );
 }
+
+#[tokio::test]
+async fn the_sandbox_reports_131047_as_a_failed_status() {
+    let app = TestApp::spawn().await;
+    in_window(&app, "+12025550147").await;
+    let (status, body) = app.send(&text_body("+12025550147", "late reply")).await;
+    assert_eq!(status, 200, "{body}");
+    app.drain().await;
+    let id = body["messages"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.message_status(id).await,
+        ("failed".to_owned(), Some(131047))
+    );
+}
+
+#[tokio::test]
+async fn dispatch_keeps_to_the_numbers_rate_limit() {
+    let app = TestApp::spawn_on(TestDb::new().await, 0).await;
+    // 4 messages a second with no burst: five messages need at least one second.
+    sqlx::query("UPDATE business_numbers SET rate_per_second = 4, rate_burst = 1")
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let phone = format!("+346123456{i:02}");
+        in_window(&app, &phone).await;
+        assert_eq!(app.send(&text_body(&phone, "hi")).await.0, 200);
+    }
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, 4).await;
+    let started = std::time::Instant::now();
+    app.drain().await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(950),
+        "5 messages at 4/s went out in {took:?}"
+    );
+    let (sent,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM messages WHERE status = 'delivered'")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert_eq!(sent, 5);
+}
