@@ -195,16 +195,22 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
-    /// Marks that the person wrote to us `ago` before now (opens the 24 h window).
+    /// Marks that the person wrote to the sandbox number `ago` before now (opens the
+    /// 24 h window).
     pub async fn inbound_from(&self, phone: &str, ago: Duration) {
+        self.inbound_on(SANDBOX_ID, phone, ago).await;
+    }
+
+    /// Marks that the person wrote to the number `phone_number_id` `ago` before now.
+    pub async fn inbound_on(&self, phone_number_id: &str, phone: &str, ago: Duration) {
         let mut conn = self.raw_db().pool.acquire().await.unwrap();
-        let sandbox = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+        let number = assent::numbers::by_phone_number_id(&mut conn, phone_number_id)
             .await
             .unwrap()
             .unwrap();
         let who =
             assent::domain::Recipient::Phone(assent::domain::PhoneNumber::parse(phone).unwrap());
-        let contact = assent::contacts::get_or_create(&mut conn, &sandbox.id, &who)
+        let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
             .await
             .unwrap();
         let at = assent::db::now_ms() - ago.as_millis() as i64;

@@ -51,19 +51,7 @@ async fn cloud_send_reaches_the_graph_api_exactly_as_meta_expects() {
     let app = TestApp::spawn().await;
     let standin = StandIn::cloud().await;
     let key = cloud_number(&app, &standin).await;
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let number = numbers::by_phone_number_id(&mut conn, CLOUD_ID)
-        .await
-        .unwrap()
-        .unwrap();
-    let who = assent::domain::Recipient::Phone(PhoneNumber::parse(ALICE).unwrap());
-    let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
-        .await
-        .unwrap();
-    assent::contacts::touch_inbound(&mut conn, &contact.id, assent::db::now_ms())
-        .await
-        .unwrap();
-    drop(conn);
+    app.inbound_on(CLOUD_ID, ALICE, Duration::ZERO).await;
 
     let body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "34 612-345-678",
         "type": "text", "text": {"body": "Your parcel left the warehouse", "preview_url": false}});
@@ -126,19 +114,7 @@ async fn upstream_429_5xx_and_timeouts_are_retried_and_the_message_is_sent_once(
         Fault::Slow(Duration::from_millis(1500)),
         Fault::Error(400, 131056),
     ]);
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let number = numbers::by_phone_number_id(&mut conn, CLOUD_ID)
-        .await
-        .unwrap()
-        .unwrap();
-    let who = assent::domain::Recipient::Phone(PhoneNumber::parse(ALICE).unwrap());
-    let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
-        .await
-        .unwrap();
-    assent::contacts::touch_inbound(&mut conn, &contact.id, assent::db::now_ms())
-        .await
-        .unwrap();
-    drop(conn);
+    app.inbound_on(CLOUD_ID, ALICE, Duration::ZERO).await;
 
     let (status, answer) = cloud_send(&app, &key, &text_body(ALICE, "hello")).await;
     assert_eq!(status, 200, "{answer}");
@@ -161,19 +137,7 @@ async fn permanent_provider_errors_fail_the_message_without_retry() {
     let standin = StandIn::cloud().await;
     let key = cloud_number(&app, &standin).await;
     standin.fail_next(&[Fault::Error(400, 131026)]);
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let number = numbers::by_phone_number_id(&mut conn, CLOUD_ID)
-        .await
-        .unwrap()
-        .unwrap();
-    let who = assent::domain::Recipient::Phone(PhoneNumber::parse(ALICE).unwrap());
-    let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
-        .await
-        .unwrap();
-    assent::contacts::touch_inbound(&mut conn, &contact.id, assent::db::now_ms())
-        .await
-        .unwrap();
-    drop(conn);
+    app.inbound_on(CLOUD_ID, ALICE, Duration::ZERO).await;
     let (_, answer) = cloud_send(&app, &key, &text_body(ALICE, "hello")).await;
     app.drain().await;
     let id = answer["messages"][0]["id"].as_str().unwrap();
@@ -220,26 +184,14 @@ async fn a_restart_with_messages_queued_and_in_flight_loses_none_and_sends_none_
     // First instance accepts but has no dispatcher: everything stays queued.
     let app = TestApp::spawn_on(TestDb::new().await, 0).await;
     let key = cloud_number(&app, &standin).await;
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let number = numbers::by_phone_number_id(&mut conn, CLOUD_ID)
-        .await
-        .unwrap()
-        .unwrap();
     let mut ids = Vec::new();
     for i in 0..12 {
         let phone = format!("+346123456{i:02}");
-        let who = assent::domain::Recipient::Phone(PhoneNumber::parse(&phone).unwrap());
-        let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
-            .await
-            .unwrap();
-        assent::contacts::touch_inbound(&mut conn, &contact.id, assent::db::now_ms())
-            .await
-            .unwrap();
+        app.inbound_on(CLOUD_ID, &phone, Duration::ZERO).await;
         let (status, answer) = cloud_send(&app, &key, &text_body(&phone, "hi")).await;
         assert_eq!(status, 200, "{answer}");
         ids.push(answer["messages"][0]["id"].as_str().unwrap().to_owned());
     }
-    drop(conn);
     // One message was claimed by a worker that then died (its lease runs out).
     let claimed = assent::sending::outbox::claim(app.raw_db(), 1)
         .await
@@ -300,16 +252,10 @@ async fn onprem_numbers_send_through_v1_with_contact_check_cached() {
         .await
         .unwrap()
         .key;
-    for phone in [ALICE, BOB] {
-        let who = assent::domain::Recipient::Phone(PhoneNumber::parse(phone).unwrap());
-        let contact = assent::contacts::get_or_create(&mut conn, &number.id, &who)
-            .await
-            .unwrap();
-        assent::contacts::touch_inbound(&mut conn, &contact.id, assent::db::now_ms())
-            .await
-            .unwrap();
-    }
     drop(conn);
+    for phone in [ALICE, BOB] {
+        app.inbound_on(ONPREM_ID, phone, Duration::ZERO).await;
+    }
 
     let r = app
         .client
