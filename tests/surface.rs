@@ -1512,3 +1512,77 @@ async fn assent_serve_on_a_busy_port_fails_with_a_clear_message() {
     assert!(server.log().contains("ASSENT_BIND"), "{}", server.log());
     drop(busy);
 }
+
+#[tokio::test]
+async fn the_server_log_holds_no_phone_number_and_no_message_body() {
+    let db = TestDb::new().await;
+    let key = out(&cli_ok(
+        &db.url,
+        &["apikey", "create", "--phone-number-id", SANDBOX_ID],
+        None,
+    ))
+    .lines()
+    .last()
+    .unwrap()
+    .to_owned();
+    let port = free_port();
+    let mut server = start(&["serve"], &db.url, port);
+    wait_healthy(&mut server, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let grant = json!({"phone": ALICE, "category": "order_updates", "action": "grant"});
+    let r = client
+        .post(format!("{base}/api/v1/consents"))
+        .bearer_auth(&key)
+        .json(&grant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client
+        .get(format!("{base}/api/v1/consents?phone=%2B34612345678"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let template = json!({"name": "order_shipped", "language": "en", "category": "UTILITY", "consent_category": "order_updates"});
+    client
+        .post(format!("{base}/api/v1/templates"))
+        .bearer_auth(&key)
+        .json(&template)
+        .send()
+        .await
+        .unwrap();
+    let send = format!("{base}/v23.0/{SANDBOX_ID}/messages");
+    let r = client
+        .post(&send)
+        .bearer_auth(&key)
+        .json(&template_body(ALICE, "order_shipped"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "an accepted send is logged");
+    let r = client
+        .post(&send)
+        .bearer_auth(&key)
+        .json(&text_body(ALICE, "my secret parcel code 4711"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a blocked send is logged");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let log = server.log();
+    assert!(
+        log.contains("send accepted") && log.contains("send blocked"),
+        "the sends were logged:\n{log}"
+    );
+    assert!(
+        log.contains("+34••••••678"),
+        "numbers appear masked:\n{log}"
+    );
+    for secret in ["612345678", "secret parcel code"] {
+        assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
+    }
+}
