@@ -149,7 +149,12 @@ enum ApikeyCommand {
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Check the hash chain; exits 1 and names the first broken event when it is not intact.
-    Verify,
+    Verify {
+        /// A head printed by an earlier verify and kept outside the database: the chain
+        /// must still pass through it, else the history was rewritten wholesale.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
     /// Stream the ledger as CSV or JSON.
     Export {
         #[arg(long, value_enum)]
@@ -294,25 +299,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             println!("{}", issued.key);
         }
-        Command::Ledger(LedgerCommand::Verify) => {
+        Command::Ledger(LedgerCommand::Verify { anchor }) => {
             let report = consent::verify(&db).await?;
-            return Ok(match report.broken {
-                None => {
-                    println!(
-                        "ledger intact: {} events, head {}",
-                        report.events_checked, report.head_hash
-                    );
-                    ExitCode::SUCCESS
+            if let Some(b) = report.broken {
+                println!(
+                    "ledger BROKEN at event {} {}: {}",
+                    b.seq, b.event_id, b.problem
+                );
+                println!("{} events before it verified", report.events_checked);
+                return Ok(ExitCode::FAILURE);
+            }
+            if let Some(anchor) = anchor {
+                match consent::anchored_at(&db, &anchor).await? {
+                    Some(seq) => println!("anchor {anchor} is event {seq}"),
+                    None => {
+                        println!("ledger REWRITTEN: anchor {anchor} is not in the chain any more");
+                        return Ok(ExitCode::FAILURE);
+                    }
                 }
-                Some(b) => {
-                    println!(
-                        "ledger BROKEN at event {} {}: {}",
-                        b.seq, b.event_id, b.problem
-                    );
-                    println!("{} events before it verified", report.events_checked);
-                    ExitCode::FAILURE
-                }
-            });
+            }
+            println!(
+                "ledger intact: {} events, head {}",
+                report.events_checked, report.head_hash
+            );
         }
         Command::Ledger(LedgerCommand::Export {
             format,

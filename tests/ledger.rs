@@ -958,3 +958,38 @@ async fn invalid_consent_requests_are_refused_naming_the_field_and_append_nothin
     assert_eq!(app.count("ledger_events").await, events, "nothing appended");
     assert_eq!(app.count("contacts").await, contacts, "nobody stored");
 }
+
+/// Someone with write access replaces the whole history with a new, internally valid
+/// chain. Only a head kept outside the database shows it.
+#[tokio::test]
+async fn an_anchor_kept_outside_the_database_reveals_a_rewritten_history() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.consent(ALICE, "offers", "grant").await.0, 201);
+    assert_eq!(app.consent(ALICE, "offers", "withdraw").await.0, 201);
+    let verified = app.cli(&["ledger", "verify"]);
+    assert!(verified.status.success());
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    let anchor = stdout.trim().rsplit(' ').next().unwrap().to_owned();
+    assert_eq!(anchor.len(), 64, "{stdout}");
+    let anchored = app.cli(&["ledger", "verify", "--anchor", &anchor]);
+    assert!(
+        anchored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anchored.stdout)
+    );
+    assert!(String::from_utf8_lossy(&anchored.stdout).contains("is event 2"));
+
+    // The rewrite: the withdrawal is gone, and the chain is rebuilt from scratch.
+    exec(&app, "DELETE FROM ledger_evidence").await;
+    exec(&app, "DELETE FROM ledger_events").await;
+    exec(&app, "UPDATE ledger_head SET seq = 0, hash = '0000000000000000000000000000000000000000000000000000000000000000'").await;
+    assert_eq!(app.consent(ALICE, "offers", "grant").await.0, 201);
+
+    assert!(
+        app.cli(&["ledger", "verify"]).status.success(),
+        "the new chain is internally valid"
+    );
+    let caught = app.cli(&["ledger", "verify", "--anchor", &anchor]);
+    assert!(!caught.status.success());
+    assert!(String::from_utf8_lossy(&caught.stdout).contains("REWRITTEN"));
+}

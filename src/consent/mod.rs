@@ -19,4 +19,4 @@ pub use export::{ExportFilter, ExportFormat, export};
 pub use ledger::{RecordedEvent, append, events_for_subject};
 pub use record::{ConsentRecord, read, record};
 pub use state::{CategoryStatus, ConsentState, derive_states};
-pub use verify::{Broken, VerifyReport, verify};
+pub use verify::{Broken, VerifyReport, anchored_at, verify};

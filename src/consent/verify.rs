@@ -110,3 +110,12 @@ async fn subject_erased(db: &Db, subject_id: &str) -> anyhow::Result<bool> {
     .await?;
     Ok(found.is_some())
 }
+
+/// The sequence number of the event whose hash is `anchor`, if the chain holds it.
+pub async fn anchored_at(db: &Db, anchor: &str) -> anyhow::Result<Option<i64>> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT seq FROM ledger_events WHERE hash = $1")
+        .bind(anchor.trim().to_ascii_lowercase())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.map(|(seq,)| seq))
+}
