@@ -67,6 +67,24 @@ impl Db {
         }
     }
 
+    /// Serialises, per business number, the gate's decisions and every change they
+    /// depend on (consent, erasure, Meta's signals): whoever changes or reads that
+    /// state inside a transaction takes this lock first. On SQLite the transaction's
+    /// write lock (BEGIN IMMEDIATE) already does it.
+    pub async fn lock_number(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        business_number_id: &str,
+    ) -> sqlx::Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE")
+                .bind(business_number_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE,

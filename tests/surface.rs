@@ -1586,3 +1586,39 @@ async fn the_server_log_holds_no_phone_number_and_no_message_body() {
         assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
     }
 }
+
+#[tokio::test]
+async fn control_characters_in_chained_consent_fields_are_refused() {
+    let app = TestApp::spawn().await;
+    let before = app.count("ledger_events").await;
+    for field in ["source_ref", "notice_version", "language"] {
+        let mut evidence = json!({"notice_version": "v1", "notice_text": "Yes"});
+        evidence[field] = json!("a\u{0}b");
+        let body =
+            json!({"phone": ALICE, "category": "offers", "action": "grant", "evidence": evidence});
+        let (status, answer) = app.post_json("/api/v1/consents", &app.api_key, &body).await;
+        assert_eq!(status, 400, "{field}: {answer}");
+        let details = answer["error"]["error_data"]["details"].as_str().unwrap();
+        assert!(
+            details.starts_with(&format!("evidence.{field}")),
+            "{details}"
+        );
+    }
+    assert_eq!(app.count("ledger_events").await, before);
+}
+
+#[tokio::test]
+async fn a_proxys_basic_authorization_does_not_hide_the_onprem_key_header() {
+    let app = TestApp::spawn().await;
+    app.inbound_from(ALICE, Duration::from_secs(60)).await;
+    let r = app
+        .client
+        .post(format!("{}/v1/messages", app.address))
+        .header("Authorization", "Basic cHJveHk6cGFzcw==")
+        .header("D360-API-KEY", &app.api_key)
+        .json(&json!({"to": ALICE, "type": "text", "text": {"body": "hi"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+}

@@ -127,6 +127,7 @@ CREATE TABLE messages (
     attempts BIGINT NOT NULL,
     next_attempt_at BIGINT NOT NULL,
     lease_until BIGINT,
+    claim_id TEXT,
     provider_message_id TEXT,
     error_code BIGINT,
     error_title TEXT,

@@ -127,6 +127,7 @@ CREATE TABLE messages (
     attempts INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     lease_until INTEGER,
+    claim_id TEXT,
     provider_message_id TEXT,
     error_code INTEGER,
     error_title TEXT,

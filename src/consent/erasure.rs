@@ -13,6 +13,7 @@ pub async fn erase_contact(
     actor: &str,
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
+    db.lock_number(&mut tx, &contact.business_number_id).await?;
     ledger::append(
         &mut tx,
         NewEvent {

@@ -18,6 +18,7 @@ pub async fn record(
     mut event: NewEvent,
 ) -> anyhow::Result<(Contact, RecordedEvent)> {
     let mut tx = db.begin().await?;
+    db.lock_number(&mut tx, business_number_id).await?;
     let contact = contacts::get_or_create(&mut tx, business_number_id, who).await?;
     event.subject_id = contact.id.clone();
     event.business_number_id = business_number_id.to_owned();

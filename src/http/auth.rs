@@ -27,13 +27,13 @@ fn presented(req: &HttpRequest) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(auth) = header("authorization") {
-        let (scheme, key) = auth.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| key.trim().to_owned());
-    }
-    header("wa-api-key")
+    let bearer = header("authorization")
+        .and_then(|auth| auth.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim());
+    // A proxy's own Authorization (Basic, say) must not hide the on-premises headers.
+    bearer
+        .or(header("wa-api-key"))
         .or(header("d360-api-key"))
         .map(str::to_owned)
 }

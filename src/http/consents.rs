@@ -72,6 +72,10 @@ fn bounded<'a>(
             format!("must be at most {max} characters"),
         )),
         Some(v) if v.trim().is_empty() => Err(ApiError::field(field, "must not be empty")),
+        Some(v) if v.chars().any(char::is_control) => Err(ApiError::field(
+            field,
+            "must not contain control characters",
+        )),
         other => Ok(other),
     }
 }
@@ -197,6 +201,7 @@ pub async fn record(
     };
     let source_ref = bounded(&e.source_ref, "evidence.source_ref", 256)?.map(str::to_owned);
 
+    drop(conn);
     if action == ConsentAction::Confirmed {
         let current = consent::read(&services.db, &key.number.id, &who).await?;
         if current
@@ -210,7 +215,6 @@ pub async fn record(
             ));
         }
     }
-    drop(conn);
 
     let event = NewEvent {
         business_number_id: key.number.id.clone(),

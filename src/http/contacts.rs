@@ -34,21 +34,14 @@ pub async fn check(
             "must list 1 to 100 phone numbers",
         ));
     }
-    let mut conn = services.db.pool.acquire().await?;
     let mut answers = Vec::with_capacity(request.contacts.len());
     for input in request.contacts {
         let Ok(phone) = PhoneNumber::parse(&input) else {
             answers.push(json!({ "input": input, "status": "invalid" }));
             continue;
         };
-        let Some(found) = contact_check::check(
-            &services,
-            &mut conn,
-            &key.number,
-            &phone,
-            request.force_check,
-        )
-        .await?
+        let Some(found) =
+            contact_check::check(&services, &key.number, &phone, request.force_check).await?
         else {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,

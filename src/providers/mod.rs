@@ -97,6 +97,10 @@ impl Providers {
         }
     }
 
+    pub fn has_contact_check(&self, number: &BusinessNumber) -> bool {
+        number.provider() != ProviderKind::Cloud
+    }
+
     /// `None` for providers without a contact check (Meta's Cloud API has none).
     pub async fn check_contact(
         &self,

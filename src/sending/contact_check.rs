@@ -6,14 +6,13 @@ use crate::domain::PhoneNumber;
 use crate::numbers::BusinessNumber;
 use crate::providers::{ContactCheck, ContactStatus};
 use crate::services::Services;
-use sqlx::AnyConnection;
 
 const TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-/// `None` when the number's provider has no contact check.
+/// `None` when the number's provider has no contact check. No connection is held
+/// during the provider call.
 pub async fn check(
     s: &Services,
-    conn: &mut AnyConnection,
     number: &BusinessNumber,
     phone: &PhoneNumber,
     force: bool,
@@ -24,7 +23,7 @@ pub async fn check(
         )
         .bind(&number.id)
         .bind(phone.as_e164())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&s.db.pool)
         .await?;
         if let Some((status, wa_id, at)) = cached {
             if now_ms() - at < TTL_MS {
@@ -58,7 +57,7 @@ pub async fn check(
     .bind(&check.wa_id)
     .bind(check.status.as_str())
     .bind(now_ms())
-    .execute(&mut *conn)
+    .execute(&s.db.pool)
     .await?;
     Ok(Some(check))
 }

@@ -2,10 +2,11 @@ use super::contact_check;
 use super::gate::{self, Blocked, Facts, TemplateFacts};
 use super::message::{self, Content, FieldError, OutboundMessage};
 use super::outbox::{self, NewMessage};
+use crate::categories;
 use crate::consent::{self, ConsentState, suppression};
 use crate::contacts::{self, Contact};
 use crate::db::{new_id, now_ms};
-use crate::domain::Recipient;
+use crate::domain::{CategoryName, Recipient};
 use crate::numbers::BusinessNumber;
 use crate::providers::ContactStatus;
 use crate::services::Services;
@@ -68,39 +69,37 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         }
     }
     let message = message::parse(req.body).map_err(SendError::Invalid)?;
-    let mut conn = s.db.pool.acquire().await?;
-    let contact = contacts::find(&mut conn, &req.number.id, &message.recipient).await?;
-    let facts = gather_facts(s, &mut conn, &req.number, &message, contact.as_ref()).await?;
-    let allowed = match gate::decide(&facts) {
-        Ok(allowed) => allowed,
-        Err(blocked) => {
-            record_blocked(
-                s,
-                &mut conn,
-                &req.number.id,
-                &req.actor,
-                &message,
-                blocked.reason(),
-                blocked.code(),
-            )
-            .await?;
-            return Err(SendError::Blocked(blocked));
+    if verify_contact && s.providers.has_contact_check(&req.number) {
+        // Ask the gate first, so the provider hears of nobody the gate refuses; the
+        // network call then runs outside any transaction, and the gate decides again
+        // under the lock below.
+        let mut conn = s.db.pool.acquire().await?;
+        check_gate(s, &mut conn, &req.number, &req.actor, &message).await?;
+        drop(conn);
+        if !contact_is_valid(s, &req.number, &message.recipient).await? {
+            let mut conn = s.db.pool.acquire().await?;
+            let reason = ("contact_invalid", CONTACT_INVALID_CODE);
+            record_blocked(s, &mut conn, &req.number.id, &req.actor, &message, reason).await?;
+            return Err(SendError::ContactInvalid);
         }
-    };
-    if verify_contact && !contact_is_valid(s, &mut conn, &req.number, &message.recipient).await? {
-        record_blocked(
-            s,
-            &mut conn,
-            &req.number.id,
-            &req.actor,
-            &message,
-            "contact_invalid",
-            CONTACT_INVALID_CODE,
-        )
-        .await?;
-        return Err(SendError::ContactInvalid);
     }
-    drop(conn);
+
+    // Decide and queue in one transaction under the number's lock, so no withdrawal,
+    // erasure or concurrent send can slip in between the decision and the queue.
+    let mut tx = s.db.begin().await?;
+    s.db.lock_number(&mut tx, &req.number.id).await?;
+    let Decision {
+        contact,
+        facts,
+        allowed,
+    } = match check_gate(s, &mut tx, &req.number, &req.actor, &message).await {
+        Ok(decision) => decision,
+        Err(blocked @ SendError::Blocked(_)) => {
+            tx.commit().await?;
+            return Err(blocked);
+        }
+        Err(e) => return Err(e),
+    };
 
     let message_id = format!("wamid.{}", uuid::Uuid::now_v7().simple());
     let queued = Queued {
@@ -122,8 +121,10 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         _ => (None, None),
     };
 
-    let mut tx = s.db.begin().await?;
-    let contact = contacts::get_or_create(&mut tx, &req.number.id, &message.recipient).await?;
+    let contact = match contact {
+        Some(c) => c,
+        None => contacts::get_or_create(&mut tx, &req.number.id, &message.recipient).await?,
+    };
     outbox::insert(
         &mut tx,
         NewMessage {
@@ -170,6 +171,86 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
 }
 
 pub const CONTACT_INVALID_CODE: i64 = 470108;
+
+/// The gate asked again just before a queued template leaves: consent may have been
+/// withdrawn, or Meta's marketing stop may have arrived, while it waited. The window
+/// and the messaging limit were settled when it was accepted.
+pub(super) async fn still_allowed(
+    s: &Services,
+    contact_id: &str,
+    template_name: &str,
+    category: &str,
+) -> anyhow::Result<Result<(), Blocked>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let Some(contact) = contacts::find_by_id(&mut conn, contact_id).await? else {
+        return Ok(Err(Blocked::Suppressed));
+    };
+    let kind = match CategoryName::parse(category) {
+        Ok(name) => categories::find(&mut conn, &name).await?.map(|c| c.kind),
+        Err(_) => None,
+    };
+    let Some(kind) = kind else {
+        return Ok(Err(Blocked::UnmappedTemplate));
+    };
+    let status = consent::derive_states(&consent::events_for_subject(&mut conn, contact_id).await?)
+        .remove(category);
+    let facts = Facts {
+        now_ms: now_ms(),
+        suppressed: false,
+        last_inbound_at: contact.last_inbound_at,
+        marketing_stopped: contact.marketing_stopped_at.is_some(),
+        template: TemplateFacts::Mapped {
+            category: category.to_owned(),
+            kind,
+            consent: status.as_ref().map_or(ConsentState::None, |s| s.state),
+            // This message is the one confirmation the pending opt-in allows.
+            pending_confirmation: status.and_then(|s| s.pending_template).map(|t| (t, false)),
+            template_name: template_name.to_owned(),
+        },
+        messaging_limit: None,
+        recipients_last_24h: 0,
+        already_counted: true,
+    };
+    Ok(gate::decide(&facts).map(|_| ()))
+}
+
+struct Decision {
+    contact: Option<Contact>,
+    facts: Facts,
+    allowed: gate::Allowed,
+}
+
+/// Gathers the facts and asks the gate; a refusal is recorded on `conn` and returned
+/// as `SendError::Blocked`.
+async fn check_gate(
+    s: &Services,
+    conn: &mut AnyConnection,
+    number: &BusinessNumber,
+    actor: &str,
+    message: &OutboundMessage,
+) -> Result<Decision, SendError> {
+    let contact = contacts::find(conn, &number.id, &message.recipient).await?;
+    let facts = gather_facts(s, conn, number, message, contact.as_ref()).await?;
+    match gate::decide(&facts) {
+        Ok(allowed) => Ok(Decision {
+            contact,
+            facts,
+            allowed,
+        }),
+        Err(blocked) => {
+            record_blocked(
+                s,
+                conn,
+                &number.id,
+                actor,
+                message,
+                (blocked.reason(), blocked.code()),
+            )
+            .await?;
+            Err(SendError::Blocked(blocked))
+        }
+    }
+}
 
 /// `verify_contact` is Assent's own field (as on-premises APIs have it), not Meta's:
 /// it is taken out before the message is validated and forwarded.
@@ -320,14 +401,13 @@ async fn confirmation_sent(
 /// Only a definite `invalid` stops a send; an unanswered check lets it through.
 async fn contact_is_valid(
     s: &Services,
-    conn: &mut AnyConnection,
     number: &BusinessNumber,
     who: &Recipient,
 ) -> anyhow::Result<bool> {
     let Recipient::Phone(phone) = who else {
         return Ok(true);
     };
-    let check = contact_check::check(s, conn, number, phone, false).await?;
+    let check = contact_check::check(s, number, phone, false).await?;
     Ok(check.is_none_or(|c| c.status != ContactStatus::Invalid))
 }
 
@@ -339,8 +419,7 @@ async fn record_blocked(
     number_id: &str,
     actor: &str,
     message: &OutboundMessage,
-    reason: &str,
-    code: i64,
+    (reason, code): (&str, i64),
 ) -> anyhow::Result<()> {
     let what = match &message.content {
         Content::Template { name, language } => format!("template:{name}:{language}"),
@@ -354,7 +433,8 @@ async fn record_blocked(
     .bind(number_id)
     .bind(actor)
     .bind(suppression::key(&s.secret, &message.recipient))
-    .bind(message.recipient.masked())
+    // For an erased person the keyed hash alone must do: not even a masked number.
+    .bind((reason != "suppressed").then(|| message.recipient.masked()))
     .bind(&what)
     .bind(reason)
     .bind(code)

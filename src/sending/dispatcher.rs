@@ -2,6 +2,7 @@
 //! rate limit, hand them to the provider, and retry transient failures with
 //! exponential backoff and jitter.
 
+use super::core::still_allowed;
 use super::{outbox, rate_limit, statuses};
 use crate::db::now_ms;
 use crate::numbers;
@@ -41,21 +42,61 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
 /// Dispatches one due message, if any; true when one was handled. Tests call this to
 /// drain the queue step by step.
 pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
+    let db = &services.db;
     let lease_ms = services.dispatch.lease.as_millis() as i64;
-    let Some(message) = outbox::claim(&services.db, lease_ms).await? else {
+    let Some(message) = outbox::claim(db, lease_ms).await? else {
         return Ok(false);
     };
-    let mut conn = services.db.pool.acquire().await?;
-    let Some(number) = numbers::by_id(&mut conn, &message.business_number_id).await? else {
-        anyhow::bail!(
-            "message {} belongs to a number that no longer exists",
-            message.id
-        );
+    // Claimed again and again without an outcome (say, a worker dying on it each
+    // time): give up instead of looping forever.
+    if message.attempts > services.dispatch.max_attempts {
+        fail(
+            services,
+            &message,
+            0,
+            format!(
+                "gave up after {} claims without an answer",
+                message.attempts - 1
+            ),
+        )
+        .await?;
+        return Ok(true);
+    }
+    let number =
+        numbers::by_id(&mut *db.pool.acquire().await?, &message.business_number_id).await?;
+    let Some(number) = number else {
+        fail(
+            services,
+            &message,
+            0,
+            "the business number was removed".into(),
+        )
+        .await?;
+        return Ok(true);
     };
-    drop(conn);
     let payload: serde_json::Value = serde_json::from_str(&message.payload)?;
+    if let (Some(template), Some(category)) = (&message.template_name, &message.category) {
+        if let Err(blocked) =
+            still_allowed(services, &message.contact_id, template, category).await?
+        {
+            services.metrics.blocked(blocked.reason());
+            fail(
+                services,
+                &message,
+                blocked.code(),
+                format!("blocked before dispatch: {}", blocked.reason()),
+            )
+            .await?;
+            return Ok(true);
+        }
+    }
 
-    rate_limit::acquire(&services.db, &number).await?;
+    rate_limit::acquire(db, &number).await?;
+    // The wait for a token may be long; take a fresh lease, or stop if the message
+    // was claimed by someone else meanwhile.
+    if !outbox::renew(db, &message, lease_ms).await? {
+        return Ok(true);
+    }
     let started = Instant::now();
     let result = services
         .providers
@@ -69,35 +110,57 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
     match result {
         Ok(accepted) => {
             // Statuses known at once (the sandbox's) are recorded before the message
-            // counts as dispatched, so whoever waits for dispatch also sees them.
+            // counts as dispatched, so whoever waits for dispatch also sees them. They
+            // are not worth a second send: a failure to record one is only logged.
             for report in accepted.statuses {
-                statuses::record(&services.db, &message.id, report.status, report.error).await?;
+                if let Err(e) = statuses::record(db, &message.id, report.status, report.error).await
+                {
+                    tracing::warn!(message_id = %message.id, error = %format!("{e:#}"), "status not recorded");
+                }
             }
-            outbox::dispatched(&services.db, &message.id, &accepted.provider_message_id).await?;
+            // The provider has the message: recording that must not fail lightly, or
+            // the lease runs out and it is sent again.
+            let mut tries = 0;
+            while let Err(e) = outbox::dispatched(db, &message, &accepted.provider_message_id).await
+            {
+                tries += 1;
+                anyhow::ensure!(
+                    tries < 5,
+                    "message {} sent but not recorded: {e:#}",
+                    message.id
+                );
+                tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+            }
             services.metrics.outcome("accepted");
         }
         Err(e) if e.retryable && message.attempts < services.dispatch.max_attempts => {
             let delay = backoff(&services.dispatch, message.attempts);
             tracing::warn!(message_id = %message.id, attempt = message.attempts, error = %e, retry_in_ms = delay.as_millis() as u64, "provider refused for now; will retry");
-            outbox::retry_at(
-                &services.db,
-                &message.id,
-                now_ms() + delay.as_millis() as i64,
-                e.code,
-                &e.title,
-            )
-            .await?;
+            let at = now_ms() + delay.as_millis() as i64;
+            outbox::retry_at(db, &message, at, e.code, &e.title).await?;
             services.metrics.outcome("retry");
         }
         Err(e) => {
             tracing::warn!(message_id = %message.id, attempt = message.attempts, error = %e, "message failed");
-            outbox::give_up(&services.db, &message.id).await?;
             let code = e.code.unwrap_or(i64::from(e.http_status.unwrap_or(0)));
-            statuses::record(&services.db, &message.id, "failed", Some((code, e.title))).await?;
-            services.metrics.outcome("failed");
+            fail(services, &message, code, e.title).await?;
         }
     }
     Ok(true)
+}
+
+/// Ends a message as `failed` with this error, if this worker still holds it.
+async fn fail(
+    services: &Services,
+    message: &outbox::Claimed,
+    code: i64,
+    title: String,
+) -> anyhow::Result<()> {
+    if outbox::give_up(&services.db, message).await? {
+        statuses::record(&services.db, &message.id, "failed", Some((code, title))).await?;
+        services.metrics.outcome("failed");
+    }
+    Ok(())
 }
 
 /// Exponential backoff with "equal jitter": half the delay fixed, half random, so

@@ -44,8 +44,13 @@ pub struct Claimed {
     pub id: String,
     pub business_number_id: String,
     pub contact_id: String,
+    pub template_name: Option<String>,
+    pub category: Option<String>,
     pub payload: String,
     pub attempts: i64,
+    /// The fencing token of this claim: every later update names it, so a worker
+    /// whose lease ran out can no longer touch a message someone else now holds.
+    pub claim_id: String,
 }
 
 /// Claims the next due message for `lease_ms`. A message whose lease ran out (its
@@ -59,58 +64,77 @@ pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
         ""
     };
     let sql = format!(
-        "UPDATE messages SET dispatch_state = 'in_flight', lease_until = $1, attempts = attempts + 1, updated_at = $2 \
-         WHERE id = (SELECT id FROM messages WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
-         RETURNING id, business_number_id, contact_id, payload, attempts"
+        "UPDATE messages SET dispatch_state = 'in_flight', lease_until = $1, attempts = attempts + 1, updated_at = $2, \
+         claim_id = $3 WHERE id = (SELECT id FROM messages WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
+         RETURNING id, business_number_id, contact_id, template_name, category, payload, attempts, claim_id"
     );
     let now = now_ms();
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now + lease_ms)
         .bind(now)
+        .bind(crate::db::new_id())
         .fetch_optional(&db.pool)
         .await?)
 }
 
-pub async fn dispatched(db: &Db, id: &str, provider_message_id: &str) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE messages SET dispatch_state = 'done', provider_message_id = $1, lease_until = NULL, updated_at = $2 WHERE id = $3",
+/// Extends the lease; false when the claim was lost.
+pub async fn renew(db: &Db, m: &Claimed, lease_ms: i64) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE messages SET lease_until = $1 WHERE id = $2 AND claim_id = $3 AND dispatch_state = 'in_flight'")
+        .bind(now_ms() + lease_ms)
+        .bind(&m.id)
+        .bind(&m.claim_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn dispatched(db: &Db, m: &Claimed, provider_message_id: &str) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET dispatch_state = 'done', provider_message_id = $1, lease_until = NULL, updated_at = $2 \
+         WHERE id = $3 AND claim_id = $4 AND dispatch_state = 'in_flight'",
     )
     .bind(provider_message_id)
     .bind(now_ms())
-    .bind(id)
+    .bind(&m.id)
+    .bind(&m.claim_id)
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn retry_at(
     db: &Db,
-    id: &str,
+    m: &Claimed,
     at_ms: i64,
     code: Option<i64>,
     title: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
         "UPDATE messages SET dispatch_state = 'queued', next_attempt_at = $1, lease_until = NULL, error_code = $2, \
-         error_title = $3, updated_at = $4 WHERE id = $5",
+         error_title = $3, updated_at = $4 WHERE id = $5 AND claim_id = $6 AND dispatch_state = 'in_flight'",
     )
     .bind(at_ms)
     .bind(code)
     .bind(title)
     .bind(now_ms())
-    .bind(id)
+    .bind(&m.id)
+    .bind(&m.claim_id)
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn give_up(db: &Db, id: &str) -> anyhow::Result<()> {
-    sqlx::query("UPDATE messages SET dispatch_state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+pub async fn give_up(db: &Db, m: &Claimed) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET dispatch_state = 'done', lease_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND claim_id = $3 AND dispatch_state = 'in_flight'",
+    )
+    .bind(now_ms())
+    .bind(&m.id)
+    .bind(&m.claim_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Messages accepted but not yet handed to a provider.

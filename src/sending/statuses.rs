@@ -26,6 +26,16 @@ pub async fn record(
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let now = now_ms();
+    // The message's number is locked before anything else is written (the order
+    // every consent writer keeps), so concurrent statuses apply one after another.
+    let found: Option<(String, String, String)> =
+        sqlx::query_as("SELECT business_number_id, status, contact_id FROM messages WHERE id = $1")
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((number_id, _, _)) = &found {
+        db.lock_number(&mut tx, number_id).await?;
+    }
     let inserted = sqlx::query(
         "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (message_id, status) DO NOTHING",
@@ -41,12 +51,17 @@ pub async fn record(
     if inserted == 0 {
         return Ok(false);
     }
-    let current: Option<(String, String)> =
+    let Some(_) = found else {
+        tx.commit().await?;
+        return Ok(true);
+    };
+    // Read again under the lock: another status, or an erasure, may have landed.
+    let Some((current, contact_id)): Option<(String, String)> =
         sqlx::query_as("SELECT status, contact_id FROM messages WHERE id = $1")
             .bind(message_id)
             .fetch_optional(&mut *tx)
-            .await?;
-    let Some((current, contact_id)) = current else {
+            .await?
+    else {
         tx.commit().await?;
         return Ok(true);
     };

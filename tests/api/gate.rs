@@ -251,3 +251,31 @@ async fn an_erased_person_is_never_messaged_again() {
     let (status, body) = app.send(&template_body(ALICE, "order_shipped")).await;
     assert_eq!((status.as_u16(), code(&body)), (400, 470101));
 }
+
+#[tokio::test]
+async fn consent_withdrawn_while_a_template_waits_in_the_queue_stops_it() {
+    // No dispatcher yet: the template waits in the queue.
+    let app = TestApp::spawn_on(TestDb::new().await, 0).await;
+    app.register_template("spring_sale", "MARKETING", "offers")
+        .await;
+    app.consent(ALICE, "offers", "grant").await;
+    let (status, body) = app.send(&template_body(ALICE, "spring_sale")).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
+    app.consent(ALICE, "offers", "withdraw").await;
+
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, 1).await;
+    app.drain().await;
+    assert_eq!(
+        app.message_status(&id).await,
+        ("failed".to_owned(), Some(470102))
+    );
+    let (provider_id,): (Option<String>,) =
+        sqlx::query_as("SELECT provider_message_id FROM messages WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert_eq!(provider_id, None, "it never reached the provider");
+}

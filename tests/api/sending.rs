@@ -398,3 +398,56 @@ async fn dispatch_keeps_to_the_numbers_rate_limit() {
             .unwrap();
     assert_eq!(sent, 5);
 }
+
+#[tokio::test]
+async fn a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner() {
+    let app = TestApp::spawn_on(TestDb::new().await, 0).await;
+    in_window(&app, ALICE).await;
+    assert_eq!(app.send(&text_body(ALICE, "hi")).await.0, 200);
+    let db = app.raw_db();
+    let stale = assent::sending::outbox::claim(db, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let owner = assent::sending::outbox::claim(db, 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        owner.id, stale.id,
+        "the expired lease made the message due again"
+    );
+    assert_ne!(owner.claim_id, stale.claim_id);
+
+    let later = assent::db::now_ms() + 60_000;
+    assert!(
+        !assent::sending::outbox::retry_at(db, &stale, later, None, "stale")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !assent::sending::outbox::dispatched(db, &stale, "wamid.stale")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !assent::sending::outbox::renew(db, &stale, 60_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        assent::sending::outbox::dispatched(db, &owner, "wamid.owner")
+            .await
+            .unwrap()
+    );
+    let (state, provider_id): (String, Option<String>) =
+        sqlx::query_as("SELECT dispatch_state, provider_message_id FROM messages")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), provider_id.as_deref()),
+        ("done", Some("wamid.owner"))
+    );
+}
