@@ -1412,22 +1412,25 @@ async fn wait_healthy(server: &mut Server, port: u16) {
     }
 }
 
-#[tokio::test]
-async fn assent_serve_starts_serves_the_api_and_stops_cleanly_on_sigterm() {
+/// `assent serve` on a fresh database, and an API key made by the CLI before the
+/// server existed (which also migrates the database).
+async fn serve_with_cli_key() -> (Server, u16, String, TestDb) {
     let db = TestDb::new().await;
-    // A key made by the CLI before the server exists (this also migrates the db).
-    let key = out(&cli_ok(
+    let created = cli_ok(
         &db.url,
         &["apikey", "create", "--phone-number-id", SANDBOX_ID],
         None,
-    ))
-    .lines()
-    .last()
-    .unwrap()
-    .to_owned();
+    );
+    let key = out(&created).lines().last().unwrap().to_owned();
     let port = free_port();
     let mut server = start(&["serve"], &db.url, port);
     wait_healthy(&mut server, port).await;
+    (server, port, key, db)
+}
+
+#[tokio::test]
+async fn assent_serve_starts_serves_the_api_and_stops_cleanly_on_sigterm() {
+    let (mut server, port, key, _db) = serve_with_cli_key().await;
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
@@ -1515,19 +1518,7 @@ async fn assent_serve_on_a_busy_port_fails_with_a_clear_message() {
 
 #[tokio::test]
 async fn the_server_log_holds_no_phone_number_and_no_message_body() {
-    let db = TestDb::new().await;
-    let key = out(&cli_ok(
-        &db.url,
-        &["apikey", "create", "--phone-number-id", SANDBOX_ID],
-        None,
-    ))
-    .lines()
-    .last()
-    .unwrap()
-    .to_owned();
-    let port = free_port();
-    let mut server = start(&["serve"], &db.url, port);
-    wait_healthy(&mut server, port).await;
+    let (server, port, key, _db) = serve_with_cli_key().await;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let grant = json!({"phone": ALICE, "category": "order_updates", "action": "grant"});
