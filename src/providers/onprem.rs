@@ -20,9 +20,10 @@ fn request(http: &reqwest::Client, number: &BusinessNumber, path: &str) -> reqwe
 
 fn error_of(status: u16, body: &Value) -> ProviderError {
     let first = &body["errors"][0];
+    // The title only: BSPs' free-text `details` may repeat the recipient's number,
+    // and the title ends up in logs and the message record.
     let title = first["title"]
         .as_str()
-        .or(first["details"].as_str())
         .unwrap_or("provider error")
         .to_owned();
     classify(status, first["code"].as_i64(), title)

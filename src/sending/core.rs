@@ -88,6 +88,13 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
     // erasure or concurrent send can slip in between the decision and the queue.
     let mut tx = s.db.begin().await?;
     s.db.lock_number(&mut tx, &req.number.id).await?;
+    // Asked again under the lock: a concurrent retry with the same key may have
+    // been queued meanwhile, and its answer counts, not a fresh gate decision.
+    if let Some(key) = &req.idempotency_key {
+        if let Some(earlier) = replay(&mut tx, &req.number.id, key, &request_sha).await? {
+            return Ok(earlier);
+        }
+    }
     let Decision {
         contact,
         facts,
