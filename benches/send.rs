@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
             workers: 0,
             ..Default::default()
         },
+        forward: Default::default(),
         provider_timeout: Duration::from_secs(5),
     };
     let app = Application::build(&settings).await?;

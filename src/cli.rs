@@ -222,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 retry_base: Duration::from_millis(args.retry_base_ms),
                 ..DispatchSettings::default()
             },
+            forward: Default::default(),
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
         };
         let app = Application::build(&settings).await?;

@@ -1,6 +1,6 @@
 //! Run-time settings of the server, from flags or `ASSENT_*` environment variables.
 
-use crate::services::DispatchSettings;
+use crate::services::{DispatchSettings, ForwardSettings};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -11,6 +11,7 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub secret_key: Option<String>,
     pub dispatch: DispatchSettings,
+    pub forward: ForwardSettings,
     pub provider_timeout: Duration,
 }
 

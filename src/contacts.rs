@@ -13,10 +13,35 @@ pub struct Contact {
     pub user_id: Option<String>,
     pub last_inbound_at: Option<i64>,
     pub marketing_stopped_at: Option<i64>,
+    /// The language the person last spoke to the consent bot in (en, es, pt).
+    pub language: Option<String>,
+    /// The entry point their first message named, while the chat opt-in runs.
+    pub entry_point: Option<String>,
+    pub terms_accepted_at: Option<i64>,
+    pub terms_sent_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, business_number_id, wa_id, user_id, last_inbound_at, marketing_stopped_at";
+impl Contact {
+    /// Who to answer: the phone number when known, else Meta's user id.
+    pub fn recipient_field(&self) -> Option<(&'static str, String)> {
+        match (&self.wa_id, &self.user_id) {
+            (Some(wa_id), _) => Some(("to", format!("+{wa_id}"))),
+            (None, Some(user_id)) => Some(("recipient", user_id.clone())),
+            (None, None) => None,
+        }
+    }
+
+    pub fn masked(&self) -> String {
+        match (&self.wa_id, &self.user_id) {
+            (Some(wa_id), _) => crate::domain::mask(wa_id),
+            (None, Some(user_id)) => crate::domain::mask(user_id),
+            (None, None) => "?".into(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, business_number_id, wa_id, user_id, last_inbound_at, marketing_stopped_at, language, \
+     entry_point, terms_accepted_at, terms_sent_at";
 
 pub async fn find(
     conn: &mut AnyConnection,
@@ -99,4 +124,126 @@ pub async fn set_marketing_stopped(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// How Meta names the person in a webhook: digits of their number and/or their
+/// business-scoped user id (2026 payloads may carry only the latter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundIdentity {
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl InboundIdentity {
+    /// Keeps only well-formed values: a wa_id is 1 to 15 digits, a user id is a
+    /// BSUID.
+    pub fn new(wa_id: Option<&str>, user_id: Option<&str>) -> Option<Self> {
+        let wa_id = wa_id
+            .map(|w| w.trim_start_matches('+'))
+            .filter(|w| (1..=15).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_owned);
+        let user_id = user_id
+            .and_then(|u| crate::domain::UserId::parse(u).ok())
+            .map(|u| u.as_str().to_owned());
+        (wa_id.is_some() || user_id.is_some()).then_some(Self { wa_id, user_id })
+    }
+}
+
+async fn find_by(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    column: &str,
+    value: &str,
+) -> anyhow::Result<Option<Contact>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM contacts WHERE business_number_id = $1 AND {column} = $2");
+    Ok(sqlx::query_as::<_, Contact>(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// The contact a webhook speaks of, found by wa_id or else user id and completed
+/// with whichever of the two it lacked, or created. Call under the number's lock.
+pub async fn from_inbound(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    who: &InboundIdentity,
+) -> anyhow::Result<Contact> {
+    let mut found = None;
+    if let Some(wa_id) = &who.wa_id {
+        found = find_by(conn, business_number_id, "wa_id", wa_id).await?;
+    }
+    if found.is_none() {
+        if let Some(user_id) = &who.user_id {
+            found = find_by(conn, business_number_id, "user_id", user_id).await?;
+        }
+    }
+    let Some(contact) = found else {
+        sqlx::query(
+            "INSERT INTO contacts (id, business_number_id, wa_id, user_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(business_number_id)
+        .bind(&who.wa_id)
+        .bind(&who.user_id)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+        let (column, value) = match (&who.wa_id, &who.user_id) {
+            (Some(w), _) => ("wa_id", w),
+            (None, Some(u)) => ("user_id", u),
+            (None, None) => anyhow::bail!("an inbound identity names nobody"),
+        };
+        return find_by(conn, business_number_id, column, value)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("contact vanished right after it was created"));
+    };
+    // Fill in what this contact lacked, unless another contact already holds it
+    // (then the two stay apart rather than one being merged blindly).
+    for (column, value, current) in [
+        ("wa_id", &who.wa_id, &contact.wa_id),
+        ("user_id", &who.user_id, &contact.user_id),
+    ] {
+        if let (Some(value), None) = (value, current) {
+            if find_by(conn, business_number_id, column, value)
+                .await?
+                .is_none()
+            {
+                let sql = format!("UPDATE contacts SET {column} = $1 WHERE id = $2");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(value)
+                    .bind(&contact.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(find_by_id(conn, &contact.id).await?.unwrap_or(contact))
+}
+
+/// Meta's `user_changed_number`: the person keeps their history under the new
+/// number. False when the new number already belongs to another contact.
+pub async fn change_number(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    old_wa_id: &str,
+    new_wa_id: &str,
+) -> anyhow::Result<bool> {
+    if find_by(conn, business_number_id, "wa_id", new_wa_id)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let changed =
+        sqlx::query("UPDATE contacts SET wa_id = $1 WHERE business_number_id = $2 AND wa_id = $3")
+            .bind(new_wa_id)
+            .bind(business_number_id)
+            .bind(old_wa_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok(changed > 0)
 }

@@ -53,16 +53,41 @@ pub struct BusinessNumber {
     pub rate_per_second: f64,
     pub rate_burst: f64,
     pub messaging_limit: Option<i64>,
+    pub business_name: Option<String>,
+    default_categories: Option<String>,
 }
 
 impl BusinessNumber {
     pub fn provider(&self) -> ProviderKind {
         ProviderKind::parse(&self.provider)
     }
+
+    /// How the business is named to people in chat.
+    pub fn name(&self) -> &str {
+        self.business_name
+            .as_deref()
+            .unwrap_or(&self.display_number)
+    }
+
+    /// Digits of the display number, as wa.me links and webhook metadata want them.
+    pub fn display_digits(&self) -> String {
+        self.display_number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect()
+    }
+
+    /// The categories a chat opt-in asks for when no entry point is named; `None`
+    /// means every category.
+    pub fn default_categories(&self) -> Option<Vec<String>> {
+        self.default_categories
+            .as_deref()
+            .map(|list| list.split(',').map(str::to_owned).collect())
+    }
 }
 
 const COLUMNS: &str = "id, phone_number_id, display_number, provider, api_base_url, api_version, access_token, \
-     api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit";
+     api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories";
 
 pub async fn by_phone_number_id(
     conn: &mut AnyConnection,

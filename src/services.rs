@@ -1,5 +1,5 @@
 //! What every part of Assent shares at run time: the database, the secret key, the
-//! providers, metrics, and the dispatcher's wake-up bell.
+//! providers, metrics, and the workers' wake-up bells.
 
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -31,6 +31,29 @@ impl Default for DispatchSettings {
     }
 }
 
+/// Delivery to the business's own webhook (SPEC §8): Meta retries for 7 days, and
+/// so do we.
+#[derive(Debug, Clone)]
+pub struct ForwardSettings {
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub give_up_after: Duration,
+    pub timeout: Duration,
+    pub poll: Duration,
+}
+
+impl Default for ForwardSettings {
+    fn default() -> Self {
+        Self {
+            retry_base: Duration::from_secs(5),
+            retry_max: Duration::from_secs(60 * 60),
+            give_up_after: Duration::from_secs(7 * 24 * 60 * 60),
+            timeout: Duration::from_secs(10),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
@@ -39,6 +62,11 @@ pub struct Services {
     pub providers: Providers,
     pub metrics: Arc<Metrics>,
     pub wake: Arc<Notify>,
+    /// Rung when a webhook payload was stored, and when a forward was queued.
+    pub inbound_wake: Arc<Notify>,
+    pub forward_wake: Arc<Notify>,
     pub dispatch: DispatchSettings,
+    pub forward: ForwardSettings,
+    pub http: reqwest::Client,
     pub public_url: String,
 }

@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::sending::dispatcher;
 use crate::services::Services;
-use crate::{http, secret};
+use crate::{forwarding, http, inbound, secret};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
@@ -44,7 +44,14 @@ impl Application {
             providers: Providers::new(settings.provider_timeout)?,
             metrics: Arc::new(Metrics::new()),
             wake: Arc::new(Notify::new()),
+            inbound_wake: Arc::new(Notify::new()),
+            forward_wake: Arc::new(Notify::new()),
             dispatch: settings.dispatch.clone(),
+            forward: settings.forward.clone(),
+            http: reqwest::Client::builder()
+                .timeout(settings.forward.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             public_url: settings.public_url(),
         };
         let data = web::Data::new(services.clone());
@@ -77,13 +84,19 @@ impl Application {
     }
 
     /// Serves until the server is stopped (SIGINT/SIGTERM or `handle().stop()`), then
-    /// lets the dispatcher finish the messages in its hands.
+    /// lets the workers finish what is in their hands.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let workers = tokio::spawn(dispatcher::run(self.services.clone(), stop_rx));
+        let workers = [
+            tokio::spawn(dispatcher::run(self.services.clone(), stop_rx.clone())),
+            tokio::spawn(inbound::worker::run(self.services.clone(), stop_rx.clone())),
+            tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx)),
+        ];
         let served = self.server.await;
         let _ = stop_tx.send(true);
-        let _ = workers.await;
+        for w in workers {
+            let _ = w.await;
+        }
         self.services.db.pool.close().await;
         Ok(served?)
     }

@@ -5,6 +5,7 @@ use super::event::{ConsentAction, Evidence, NewEvent, Source};
 use super::{ledger, suppression};
 use crate::contacts::Contact;
 use crate::db::Db;
+use sqlx::AnyConnection;
 
 pub async fn erase_contact(
     db: &Db,
@@ -32,6 +33,15 @@ pub async fn erase_contact(
     )
     .await?;
 
+    for key in keys_of(secret, contact) {
+        suppression::add(&mut tx, &contact.business_number_id, &key, "erased").await?;
+    }
+    forget(&mut tx, secret, contact).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn keys_of(secret: &[u8], contact: &Contact) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(wa_id) = &contact.wa_id {
         keys.push(suppression::key_for(secret, "wa", wa_id));
@@ -39,38 +49,54 @@ pub async fn erase_contact(
     if let Some(user_id) = &contact.user_id {
         keys.push(suppression::key_for(secret, "uid", user_id));
     }
-    for key in &keys {
-        suppression::add(&mut tx, &contact.business_number_id, key, "erased").await?;
+    keys
+}
+
+/// Deletes every row that names the person or holds what they wrote: the contact,
+/// their messages both ways, stored webhook payloads, evidence, pending forwards,
+/// contact checks and blocked-send records. Ledger events stay (they name only the
+/// contact's random id). Used by erasure and by a decline in chat.
+pub async fn forget(
+    conn: &mut AnyConnection,
+    secret: &[u8],
+    contact: &Contact,
+) -> anyhow::Result<()> {
+    for key in keys_of(secret, contact) {
         sqlx::query(
             "DELETE FROM blocked_sends WHERE business_number_id = $1 AND recipient_hash = $2",
         )
         .bind(&contact.business_number_id)
-        .bind(key)
-        .execute(&mut *tx)
+        .bind(&key)
+        .execute(&mut *conn)
         .await?;
     }
-
     let by_contact = [
         "DELETE FROM ledger_evidence WHERE subject_id = $1",
         "DELETE FROM idempotency_keys WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
         "DELETE FROM message_statuses WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
         "DELETE FROM messages WHERE contact_id = $1",
+        "DELETE FROM inbound_messages WHERE contact_id = $1",
+        "DELETE FROM webhook_payloads WHERE id IN (SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1)",
+        "DELETE FROM webhook_payload_contacts WHERE contact_id = $1",
+        "DELETE FROM forwards WHERE contact_id = $1",
     ];
     for sql in by_contact {
-        sqlx::query(sql).bind(&contact.id).execute(&mut *tx).await?;
+        sqlx::query(sql)
+            .bind(&contact.id)
+            .execute(&mut *conn)
+            .await?;
     }
     if let Some(wa_id) = &contact.wa_id {
         sqlx::query("DELETE FROM contact_checks WHERE business_number_id = $1 AND (wa_id = $2 OR input = $3)")
             .bind(&contact.business_number_id)
             .bind(wa_id)
             .bind(format!("+{wa_id}"))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(&contact.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(())
 }

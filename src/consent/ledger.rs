@@ -124,6 +124,9 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         .bind(&recorded.hash)
         .execute(&mut *conn)
         .await?;
+    // Queued in the same transaction: the business hears of every event that
+    // happened, and of none that was rolled back.
+    crate::forwarding::consent_event(conn, &recorded).await?;
     Ok(recorded)
 }
 

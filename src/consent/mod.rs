@@ -13,7 +13,7 @@ mod state;
 pub mod suppression;
 mod verify;
 
-pub use erasure::erase_contact;
+pub use erasure::{erase_contact, forget};
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Source};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use ledger::{RecordedEvent, append, events_for_subject};

@@ -6,5 +6,5 @@ mod phone;
 mod template_name;
 
 pub use category::{CategoryKind, CategoryName};
-pub use phone::{PhoneError, PhoneNumber, Recipient, UserId};
+pub use phone::{PhoneError, PhoneNumber, Recipient, UserId, mask};
 pub use template_name::TemplateName;

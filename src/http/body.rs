@@ -9,16 +9,20 @@ use serde::de::DeserializeOwned;
 /// The largest JSON body the API accepts (documented in README).
 pub const MAX_BODY: usize = 64 * 1024;
 
-pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
+pub async fn read(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    read_at_most(payload, MAX_BODY).await
+}
+
+pub async fn read_at_most(mut payload: web::Payload, max: usize) -> Result<web::Bytes, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ApiError::field("(body)", "could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY {
+        if body.len() + chunk.len() > max {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 100,
                 "Request body too large",
-                format!("(body): must be at most {MAX_BODY} bytes"),
+                format!("(body): must be at most {max} bytes"),
             ));
         }
         body.extend_from_slice(&chunk);

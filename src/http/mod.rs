@@ -5,11 +5,15 @@ mod auth;
 mod body;
 mod consents;
 mod contacts;
+mod entry_points;
 pub mod error;
+mod forwarding;
 mod health;
+mod keywords;
 mod messages;
 mod pages;
 mod templates;
+mod webhooks;
 
 use actix_web::web;
 use error::ApiError;
@@ -25,6 +29,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/templates", web::get().to(templates::list))
         .route("/api/v1/consents", web::post().to(consents::record))
         .route("/api/v1/consents", web::get().to(consents::show))
+        .route("/notices/{id}", web::get().to(pages::notice))
+        .route("/webhooks/whatsapp", web::get().to(webhooks::handshake))
+        .route("/webhooks/whatsapp", web::post().to(webhooks::receive))
+        .route("/api/v1/entry-points", web::post().to(entry_points::create))
+        .route("/api/v1/entry-points", web::get().to(entry_points::list))
+        .route(
+            "/api/v1/entry-points/{code}",
+            web::get().to(entry_points::show),
+        )
+        .route("/api/v1/keywords", web::get().to(keywords::list))
+        .route("/api/v1/keywords", web::post().to(keywords::set))
+        .route("/v1/configs/webhook", web::post().to(forwarding::set))
+        .route("/v1/configs/webhook", web::get().to(forwarding::show))
         .route("/v1/messages", web::post().to(messages::onprem_send))
         .route("/v1/contacts", web::post().to(contacts::check))
         .route(

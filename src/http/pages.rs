@@ -1,8 +1,8 @@
 //! Server-rendered pages (askama): the landing page, and the static files they use.
 
 use super::error::ApiError;
-use crate::numbers;
 use crate::services::Services;
+use crate::{notices, numbers};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -40,6 +40,38 @@ pub async fn index(services: web::Data<Services>) -> Result<IndexPage, ApiError>
         numbers,
         first_number_id,
         public_url: services.public_url.clone(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    business: String,
+    language: String,
+    body: String,
+    version: String,
+    sha256: String,
+}
+
+/// `/notices/{id}`: the exact terms a person accepted in chat, public, so the link
+/// in the consent message works without a login.
+pub async fn notice(
+    id: web::Path<String>,
+    services: web::Data<Services>,
+) -> Result<NoticePage, ApiError> {
+    let mut conn = services.db.pool.acquire().await?;
+    let notice = notices::by_id(&mut conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such notice."))?;
+    let number = numbers::by_id(&mut conn, &notice.business_number_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such notice."))?;
+    Ok(NoticePage {
+        business: number.name().to_owned(),
+        language: notice.language,
+        body: notice.body,
+        version: notice.version,
+        sha256: notice.sha256,
     })
 }
 

@@ -5,6 +5,10 @@
 use crate::consent::{Evidence, signals};
 use crate::contacts;
 use crate::db::{Db, now_ms};
+use crate::forwarding::{self, Kind};
+use crate::numbers;
+use serde_json::json;
+use sqlx::AnyConnection;
 
 fn rank(status: &str) -> i32 {
     match status {
@@ -65,6 +69,7 @@ pub async fn record(
         tx.commit().await?;
         return Ok(true);
     };
+    forward(&mut tx, message_id, status, error.as_ref(), now).await?;
     if rank(status) > rank(&current) {
         sqlx::query("UPDATE messages SET status = $1, error_code = $2, error_title = $3, updated_at = $4 WHERE id = $5")
             .bind(status)
@@ -93,4 +98,48 @@ pub async fn record(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Passes a new status of one of the business's own messages on to its webhook, in
+/// Meta's format and under the id the business was given. Statuses of Assent's
+/// own replies (the consent bot's) stay here.
+async fn forward(
+    conn: &mut AnyConnection,
+    message_id: &str,
+    status: &str,
+    error: Option<&(i64, String)>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let row: Option<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT m.business_number_id, m.contact_id, m.actor, c.wa_id, c.user_id FROM messages m \
+         LEFT JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((number_id, contact_id, actor, wa_id, user_id)) = row else {
+        return Ok(());
+    };
+    if actor.starts_with("system:") || !forwarding::config::exists(conn, &number_id).await? {
+        return Ok(());
+    }
+    let Some(number) = numbers::by_id(conn, &number_id).await? else {
+        return Ok(());
+    };
+    let mut st = json!({
+        "id": message_id,
+        "status": status,
+        "timestamp": (now / 1000).to_string(),
+        "recipient_id": wa_id.clone().or(user_id.clone()),
+    });
+    if let Some(user_id) = &user_id {
+        st["recipient_user_id"] = json!(user_id);
+    }
+    if let Some((code, title)) = error {
+        st["errors"] = json!([{"code": code, "title": title, "message": title}]);
+    }
+    let body =
+        forwarding::meta_envelope(&number, &number.phone_number_id, json!({"statuses": [st]}));
+    forwarding::enqueue(conn, &number_id, Some(&contact_id), Kind::Status, &body).await?;
+    Ok(())
 }

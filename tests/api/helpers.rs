@@ -5,7 +5,7 @@
 
 use assent::config::Settings;
 use assent::db::Db;
-use assent::services::{DispatchSettings, Services};
+use assent::services::{DispatchSettings, ForwardSettings, Services};
 use assent::startup::Application;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -72,6 +72,13 @@ pub fn settings(db_url: &str, workers: usize) -> Settings {
             retry_base: Duration::from_millis(40),
             retry_max: Duration::from_millis(400),
             lease: Duration::from_secs(30),
+            poll: Duration::from_millis(25),
+        },
+        forward: ForwardSettings {
+            retry_base: Duration::from_millis(50),
+            retry_max: Duration::from_millis(400),
+            give_up_after: Duration::from_secs(7 * 24 * 60 * 60),
+            timeout: Duration::from_secs(2),
             poll: Duration::from_millis(25),
         },
         provider_timeout: Duration::from_millis(700),
@@ -277,6 +284,93 @@ pub fn template_body(to: &str, name: &str) -> Value {
 
 pub fn text_body(to: &str, text: &str) -> Value {
     json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": text}})
+}
+
+/// Meta's envelope around one inbound message from `wa_id` to the sandbox number.
+pub fn inbound_message(wa_id: &str, id: &str, message: Value) -> Value {
+    let mut m = message;
+    m["from"] = json!(wa_id);
+    m["id"] = json!(id);
+    m["timestamp"] = json!(format!("{}", assent::db::now_ms() / 1000));
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA1", "changes": [{"field": "messages",
+        "value": {"messaging_product": "whatsapp",
+                  "metadata": {"display_phone_number": "12025550100", "phone_number_id": SANDBOX_ID},
+                  "contacts": [{"profile": {"name": "Test Person"}, "wa_id": wa_id}],
+                  "messages": [m]}}]}]})
+}
+
+pub fn inbound_text(wa_id: &str, id: &str, text: &str) -> Value {
+    inbound_message(wa_id, id, json!({"type": "text", "text": {"body": text}}))
+}
+
+pub fn inbound_button_reply(wa_id: &str, id: &str, button_id: &str) -> Value {
+    inbound_message(
+        wa_id,
+        id,
+        json!({"type": "interactive",
+        "interactive": {"type": "button_reply", "button_reply": {"id": button_id, "title": "x"}}}),
+    )
+}
+
+pub const SANDBOX_APP_SECRET: &str = "sandbox-app-secret";
+
+impl TestApp {
+    /// POSTs a webhook payload signed with `secret` (None: no signature header).
+    pub async fn webhook_signed(&self, body: &[u8], secret: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/webhooks/whatsapp", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(secret) = secret {
+            req = req.header("X-Hub-Signature-256", assent::signature::sign(secret, body));
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POSTs a payload as Meta would for the sandbox number, expects 200, and waits
+    /// until every stored payload was processed and every reply dispatched.
+    pub async fn webhook(&self, payload: &Value) {
+        let body = serde_json::to_vec(payload).unwrap();
+        let r = self.webhook_signed(&body, Some(SANDBOX_APP_SECRET)).await;
+        assert_eq!(
+            r.status(),
+            200,
+            "webhook refused: {}",
+            r.text().await.unwrap_or_default()
+        );
+        self.settle().await;
+    }
+
+    /// Waits until no webhook payload is pending and the outbox is empty.
+    pub async fn settle(&self) {
+        for _ in 0..400 {
+            let (pending,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM webhook_payloads WHERE state = 'pending'")
+                    .fetch_one(&self.raw_db().pool)
+                    .await
+                    .unwrap();
+            if pending == 0 && assent::sending::outbox::depth(self.raw_db()).await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("webhooks did not settle in 10 s");
+    }
+
+    /// Payloads of the messages sent to `wa_id` (newest last).
+    pub async fn sent_to(&self, wa_id: &str) -> Vec<Value> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT m.payload FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.wa_id = $1 ORDER BY m.created_at, m.id",
+        )
+        .bind(wa_id)
+        .fetch_all(&self.raw_db().pool)
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(p,)| serde_json::from_str(&p).unwrap())
+            .collect()
+    }
 }
 
 /// The Meta error code of an error answer.

@@ -3,6 +3,7 @@
 
 mod graph;
 mod helpers;
+mod inbound;
 
 mod gate;
 mod pages;

@@ -1,0 +1,115 @@
+//! Forwarding to the business's own systems (SPEC §8): Meta-format messages and
+//! statuses, and consent events, queued in the same transaction as what caused them
+//! and delivered at least once by `worker`, signed like Meta signs its webhooks.
+
+pub mod config;
+pub mod worker;
+
+use crate::consent::RecordedEvent;
+use crate::db::{new_id, now_ms};
+use crate::numbers::BusinessNumber;
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+
+/// What a forward carries; names the `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Message,
+    Status,
+    Consent,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Status => "status",
+            Self::Consent => "consent",
+        }
+    }
+}
+
+/// Queues `body` for the number's webhook, if it has one; false when it has none.
+/// `contact_id` ties the row to a person, so erasure deletes what is still owed.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    contact_id: Option<&str>,
+    kind: Kind,
+    body: &Value,
+) -> anyhow::Result<bool> {
+    if !config::exists(conn, business_number_id).await? {
+        return Ok(false);
+    }
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO forwards (id, business_number_id, contact_id, kind, body, state, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+    )
+    .bind(new_id())
+    .bind(business_number_id)
+    .bind(contact_id)
+    .bind(kind.as_str())
+    .bind(body.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// Meta's webhook envelope around one change of field `messages`.
+pub fn meta_envelope(number: &BusinessNumber, waba_id: &str, value: Value) -> Value {
+    let mut value = value;
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] = json!({
+        "display_phone_number": number.display_digits(),
+        "phone_number_id": number.phone_number_id,
+    });
+    json!({"object": "whatsapp_business_account",
+           "entry": [{"id": waba_id, "changes": [{"field": "messages", "value": value}]}]})
+}
+
+/// A consent event as the business receives it (format documented in README).
+/// An erasure event names the person one last time, so the business can erase them
+/// too; it is not tied to the contact row, which the erasure deletes.
+pub async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> anyhow::Result<()> {
+    if !config::exists(conn, &event.business_number_id).await? {
+        return Ok(());
+    }
+    let person: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT wa_id, user_id FROM contacts WHERE id = $1")
+            .bind(&event.subject_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (wa_id, user_id) = person.unwrap_or_default();
+    let (phone_number_id,): (String,) =
+        sqlx::query_as("SELECT phone_number_id FROM business_numbers WHERE id = $1")
+            .bind(&event.business_number_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let body = json!({
+        "object": "assent",
+        "type": format!("consent.{}", event.action),
+        "id": event.id,
+        "seq": event.seq,
+        "created_at": event.created_at,
+        "phone_number_id": phone_number_id,
+        "contact": {"id": event.subject_id, "wa_id": wa_id, "user_id": user_id},
+        "category": event.category,
+        "source": event.source,
+        "source_ref": event.source_ref,
+        "notice": event.notice_version.as_ref().map(|v| json!({"version": v, "sha256": event.notice_sha256})),
+        "actor": event.actor,
+        "hash": event.hash,
+    });
+    let contact_id = (event.action != "erased").then_some(event.subject_id.as_str());
+    enqueue(
+        conn,
+        &event.business_number_id,
+        contact_id,
+        Kind::Consent,
+        &body,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Delivers queued forwards: POST with the configured headers and Meta's signature
+//! header; a 2xx answer ends the row, anything else retries with exponential
+//! backoff until `give_up_after` (7 days by default, as Meta does).
+
+use super::config;
+use crate::db::{Backend, Db, new_id, now_ms};
+use crate::services::Services;
+use crate::signature;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, sqlx::FromRow)]
+struct Claimed {
+    id: String,
+    business_number_id: String,
+    body: String,
+    attempts: i64,
+    created_at: i64,
+    claim_id: String,
+}
+
+pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        match deliver_one(&services).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "forwarding failed"),
+        }
+        tokio::select! {
+            _ = services.forward_wake.notified() => {}
+            _ = tokio::time::sleep(services.forward.poll) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
+    let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
+    let lock = if db.backend == Backend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE forwards SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
+         WHERE id = (SELECT id FROM forwards WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
+         RETURNING id, business_number_id, body, attempts, created_at, claim_id"
+    );
+    let now = now_ms();
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(new_id())
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Delivers one due forward, if any; true when one was handled.
+pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
+    let db = &services.db;
+    let lease = services.forward.timeout + Duration::from_secs(30);
+    let Some(job) = claim(db, lease.as_millis() as i64).await? else {
+        return Ok(false);
+    };
+    let config = config::get(&mut *db.pool.acquire().await?, &job.business_number_id).await?;
+    let outcome = match &config {
+        None => Err("the number has no webhook configured any more".to_owned()),
+        Some(config) => post(services, config, &job.body).await,
+    };
+    match outcome {
+        Ok(()) => {
+            sqlx::query("DELETE FROM forwards WHERE id = $1 AND claim_id = $2")
+                .bind(&job.id)
+                .bind(&job.claim_id)
+                .execute(&db.pool)
+                .await?;
+        }
+        Err(why) => {
+            let now = now_ms();
+            let give_up = now - job.created_at >= services.forward.give_up_after.as_millis() as i64;
+            let delay = backoff(services, job.attempts);
+            tracing::warn!(forward = %job.id, attempt = job.attempts, error = %why, gave_up = give_up, "business webhook did not take a forward");
+            sqlx::query(
+                "UPDATE forwards SET state = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
+                 WHERE id = $4 AND claim_id = $5",
+            )
+            .bind(if give_up { "failed" } else { "pending" })
+            .bind(now + delay.as_millis() as i64)
+            .bind(&why)
+            .bind(&job.id)
+            .bind(&job.claim_id)
+            .execute(&db.pool)
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn post(
+    services: &Services,
+    config: &config::WebhookConfig,
+    body: &str,
+) -> Result<(), String> {
+    let mut request = services
+        .http
+        .post(&config.url)
+        .header("content-type", "application/json")
+        .header(
+            signature::HEADER,
+            signature::sign(&config.secret, body.as_bytes()),
+        );
+    for (name, value) in &config.headers {
+        request = request.header(name, value);
+    }
+    match request.body(body.to_owned()).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("answered HTTP {}", r.status().as_u16())),
+        Err(e) if e.is_timeout() => Err("timed out".into()),
+        Err(e) if e.is_connect() => Err("could not connect".into()),
+        Err(_) => Err("request failed".into()),
+    }
+}
+
+/// Doubles from `retry_base` up to `retry_max`, so an endpoint down for hours is
+/// tried about hourly and catches up within the hour it returns.
+fn backoff(services: &Services, attempt: i64) -> Duration {
+    let s = &services.forward;
+    s.retry_base
+        .saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32)
+        .min(s.retry_max)
+}

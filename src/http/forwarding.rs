@@ -1,0 +1,42 @@
+//! `POST|GET /v1/configs/webhook`: where the key's number forwards messages,
+//! statuses and consent events, as on-premises style APIs configure it.
+
+use super::auth::ApiKey;
+use super::body;
+use super::error::ApiError;
+use crate::forwarding::config;
+use crate::services::Services;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigBody {
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+pub async fn set(
+    key: ApiKey,
+    payload: web::Payload,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let new: ConfigBody = body::json(payload).await?;
+    config::validate(&new.url, &new.headers)
+        .map_err(|(field, problem)| ApiError::field(field, problem))?;
+    let mut conn = services.db.pool.acquire().await?;
+    let saved = config::set(&mut conn, &key.number.id, &new.url, &new.headers).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+pub async fn show(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let mut conn = services.db.pool.acquire().await?;
+    match config::get(&mut conn, &key.number.id).await? {
+        Some(c) => Ok(HttpResponse::Ok().json(c)),
+        None => Err(ApiError::not_found(
+            "No webhook is configured for this number; set one with POST /v1/configs/webhook.",
+        )),
+    }
+}

@@ -1,0 +1,105 @@
+//! The stored webhook payloads: written before Meta gets its 200, claimed by a
+//! worker with a lease (so a crash or restart only delays processing), deleted with
+//! the people they speak of.
+
+use crate::db::{Backend, Db, new_id, now_ms};
+use sha2::{Digest, Sha256};
+
+/// Stores a verified payload; false when the very same bytes were stored before
+/// (a replay, or Meta's retry of a POST we already acknowledged).
+pub async fn store(db: &Db, body: &str) -> anyhow::Result<bool> {
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO webhook_payloads (id, body_sha256, body, received_at, state, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, 'pending', 0, $4) ON CONFLICT (body_sha256) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(hex::encode(Sha256::digest(body.as_bytes())))
+    .bind(body)
+    .bind(now)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(inserted > 0)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: String,
+    pub body: String,
+    pub received_at: i64,
+    pub attempts: i64,
+    pub claim_id: String,
+}
+
+pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
+    let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
+    let lock = if db.backend == Backend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE webhook_payloads SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
+         WHERE id = (SELECT id FROM webhook_payloads WHERE {due} ORDER BY received_at LIMIT 1 {lock}) AND {due} \
+         RETURNING id, body, received_at, attempts, claim_id"
+    );
+    let now = now_ms();
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(new_id())
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Processing ended. A payload is kept (as the record of what Meta told us) only
+/// when it names nobody, or names people we can find it by for erasure; one that
+/// carries personal data we could not attribute is deleted.
+pub async fn finish(db: &Db, job: &Claimed, keep: bool) -> anyhow::Result<()> {
+    let linked: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM webhook_payload_contacts WHERE payload_id = $1 LIMIT 1")
+            .bind(&job.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let sql = if keep || linked.is_some() {
+        "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2"
+    } else {
+        "DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2"
+    };
+    sqlx::query(sql)
+        .bind(&job.id)
+        .bind(&job.claim_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn retry_at(db: &Db, job: &Claimed, at: i64, error: Option<&str>) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
+    )
+    .bind(at)
+    .bind(error)
+    .bind(&job.id)
+    .bind(&job.claim_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Ties a payload to a contact it speaks of.
+pub async fn link(
+    conn: &mut sqlx::AnyConnection,
+    payload_id: &str,
+    contact_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO webhook_payload_contacts (payload_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(payload_id)
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Opt-out keywords in chat (SPEC §7): STOP, STOP <category>, START, HELP and the
+//! "Stop promotions" button, in English, Spanish and Portuguese by default. A
+//! number may replace the words of any (language, action).
+
+use crate::db::Db;
+use serde::Serialize;
+use sqlx::AnyConnection;
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Stop,
+    Start,
+    Help,
+    StopPromotions,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [Self::Stop, Self::Start, Self::Help, Self::StopPromotions];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stop => "stop",
+            Self::Start => "start",
+            Self::Help => "help",
+            Self::StopPromotions => "stop_promotions",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+/// The languages Assent speaks in chat; the first is the fallback.
+pub const LANGUAGES: [&str; 3] = ["en", "es", "pt"];
+
+fn defaults(language: &str, action: Action) -> &'static [&'static str] {
+    match (language, action) {
+        ("en", Action::Stop) => &["STOP", "UNSUBSCRIBE", "STOP ALL", "CANCEL", "END", "QUIT"],
+        ("en", Action::Start) => &["START", "SUBSCRIBE", "UNSTOP"],
+        ("en", Action::Help) => &["HELP", "INFO"],
+        ("en", Action::StopPromotions) => &["STOP PROMOTIONS", "STOP_PROMOTIONS"],
+        ("es", Action::Stop) => &["PARAR", "BAJA", "CANCELAR", "DETENER"],
+        ("es", Action::Start) => &["ALTA", "COMENZAR", "REANUDAR"],
+        ("es", Action::Help) => &["AYUDA"],
+        ("es", Action::StopPromotions) => &["DETENER PROMOCIONES", "PARAR PROMOCIONES"],
+        ("pt", Action::Stop) => &["SAIR", "PARE", "PARAR", "CANCELAR"],
+        ("pt", Action::Start) => &["VOLTAR", "INICIAR", "RETOMAR"],
+        ("pt", Action::Help) => &["AJUDA"],
+        ("pt", Action::StopPromotions) => &["PARAR PROMOCOES", "PARAR PROMOÇÕES"],
+        _ => &[],
+    }
+}
+
+/// Upper case, accents removed, inner whitespace collapsed, the ends trimmed of
+/// spaces and of the punctuation people add ("Stop!").
+pub fn normalise(text: &str) -> String {
+    let folded: String = text
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_uppercase();
+    folded
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, '.' | '!' | '¡' | '?' | '¿'))
+        .trim()
+        .to_owned()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Word {
+    pub language: String,
+    pub action: Action,
+    pub word: String,
+}
+
+/// The words in effect for a number: its own lists where it has them, the
+/// defaults elsewhere.
+pub async fn effective(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+) -> anyhow::Result<Vec<Word>> {
+    let own: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT language, action, word FROM keywords WHERE business_number_id = $1 ORDER BY language, action, word",
+    )
+    .bind(business_number_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut words = Vec::new();
+    let mut languages: Vec<String> = LANGUAGES.iter().map(|l| l.to_string()).collect();
+    for (language, _, _) in &own {
+        if !languages.contains(language) {
+            languages.push(language.clone());
+        }
+    }
+    for language in &languages {
+        for action in Action::ALL {
+            let listed: Vec<&(String, String, String)> = own
+                .iter()
+                .filter(|(l, a, _)| l == language && a == action.as_str())
+                .collect();
+            if listed.is_empty() {
+                words.extend(defaults(language, action).iter().map(|w| Word {
+                    language: language.clone(),
+                    action,
+                    word: normalise(w),
+                }));
+            } else {
+                words.extend(listed.into_iter().map(|(_, _, w)| Word {
+                    language: language.clone(),
+                    action,
+                    word: w.clone(),
+                }));
+            }
+        }
+    }
+    Ok(words)
+}
+
+/// Replaces a number's words for one (language, action); an empty list goes back
+/// to the defaults.
+pub async fn set(
+    db: &Db,
+    business_number_id: &str,
+    language: &str,
+    action: Action,
+    words: &[String],
+) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "DELETE FROM keywords WHERE business_number_id = $1 AND language = $2 AND action = $3",
+    )
+    .bind(business_number_id)
+    .bind(language)
+    .bind(action.as_str())
+    .execute(&mut *tx)
+    .await?;
+    for word in words {
+        sqlx::query(
+            "INSERT INTO keywords (business_number_id, language, action, word) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(business_number_id)
+        .bind(language)
+        .bind(action.as_str())
+        .bind(normalise(word))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a message that is exactly a keyword asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    StopAll,
+    /// STOP followed by a category keyword: the category's name.
+    StopOne(String),
+    Start,
+    Help,
+    StopPromotions,
+}
+
+/// The category keywords: each category's name, the name with spaces, its title.
+pub struct CategoryWords<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+}
+
+/// Reads `text` as a keyword command, with the language it was said in. Where a
+/// word belongs to several languages (CANCELAR), `preferred` decides, else the
+/// order of `LANGUAGES`.
+pub fn parse(
+    text: &str,
+    words: &[Word],
+    categories: &[CategoryWords<'_>],
+    preferred: Option<&str>,
+) -> Option<(Command, String)> {
+    let said = normalise(text);
+    if said.is_empty() {
+        return None;
+    }
+    let pick = |action: Action, word: &str| -> Option<String> {
+        let mut found: Vec<&str> = words
+            .iter()
+            .filter(|w| w.action == action && w.word == word)
+            .map(|w| w.language.as_str())
+            .collect();
+        if let Some(p) = preferred.filter(|p| found.contains(p)) {
+            found.insert(0, p);
+        }
+        found.first().map(|l| l.to_string())
+    };
+    for (action, command) in [
+        (Action::StopPromotions, Command::StopPromotions),
+        (Action::Stop, Command::StopAll),
+        (Action::Start, Command::Start),
+        (Action::Help, Command::Help),
+    ] {
+        if let Some(language) = pick(action, &said) {
+            return Some((command, language));
+        }
+    }
+    // STOP <category>: a stop word, then a category keyword.
+    for w in words.iter().filter(|w| w.action == Action::Stop) {
+        let Some(rest) = said
+            .strip_prefix(w.word.as_str())
+            .and_then(|r| r.strip_prefix(' '))
+        else {
+            continue;
+        };
+        for c in categories {
+            let names = [
+                normalise(c.name),
+                normalise(&c.name.replace('_', " ")),
+                normalise(c.title),
+            ];
+            if names.iter().any(|n| n == rest) {
+                let language = pick(Action::Stop, &w.word).unwrap_or_else(|| w.language.clone());
+                return Some((Command::StopOne(c.name.to_owned()), language));
+            }
+        }
+    }
+    None
+}
+
+/// A quick-reply button press: the payload or the button's text may name the
+/// "Stop promotions" action.
+pub fn is_stop_promotions(
+    payload: Option<&str>,
+    text: Option<&str>,
+    words: &[Word],
+) -> Option<String> {
+    [payload, text].into_iter().flatten().find_map(|said| {
+        let said = normalise(said);
+        words
+            .iter()
+            .find(|w| w.action == Action::StopPromotions && w.word == said)
+            .map(|w| w.language.clone())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_words() -> Vec<Word> {
+        let mut words = Vec::new();
+        for language in LANGUAGES {
+            for action in Action::ALL {
+                words.extend(defaults(language, action).iter().map(|w| Word {
+                    language: language.into(),
+                    action,
+                    word: normalise(w),
+                }));
+            }
+        }
+        words
+    }
+
+    const CATEGORIES: [CategoryWords<'static>; 2] = [
+        CategoryWords {
+            name: "offers",
+            title: "Offers and promotions",
+        },
+        CategoryWords {
+            name: "product_news",
+            title: "Product news",
+        },
+    ];
+
+    fn read(text: &str, preferred: Option<&str>) -> Option<(Command, String)> {
+        parse(text, &default_words(), &CATEGORIES, preferred)
+    }
+
+    #[test]
+    fn every_default_word_is_understood_in_its_language() {
+        for language in LANGUAGES {
+            for action in [Action::Stop, Action::Start, Action::Help] {
+                for word in defaults(language, action) {
+                    let (command, said_in) = read(&word.to_lowercase(), Some(language)).unwrap();
+                    let expected = match action {
+                        Action::Stop => Command::StopAll,
+                        Action::Start => Command::Start,
+                        _ => Command::Help,
+                    };
+                    assert_eq!((command, said_in.as_str()), (expected, language), "{word}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn case_accents_spaces_and_punctuation_do_not_matter() {
+        assert_eq!(
+            read("  stop! ", None),
+            Some((Command::StopAll, "en".into()))
+        );
+        assert_eq!(read("Ajudá", None), Some((Command::Help, "pt".into())));
+        assert_eq!(
+            read("parar  promoções", None),
+            Some((Command::StopPromotions, "es".into()))
+        );
+        assert_eq!(
+            read("Stop product news", None),
+            Some((Command::StopOne("product_news".into()), "en".into()))
+        );
+        assert_eq!(
+            read("BAJA offers", None),
+            Some((Command::StopOne("offers".into()), "es".into()))
+        );
+    }
+
+    #[test]
+    fn shared_words_follow_the_persons_language() {
+        assert_eq!(read("cancelar", None).unwrap().1, "es");
+        assert_eq!(read("cancelar", Some("pt")).unwrap().1, "pt");
+    }
+
+    #[test]
+    fn more_than_a_keyword_is_not_a_keyword() {
+        assert_eq!(read("please stop sending me this", None), None);
+        assert_eq!(read("stop everything now", None), None);
+        assert_eq!(read("", None), None);
+        assert_eq!(read("starting", None), None);
+    }
+}

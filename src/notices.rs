@@ -1,0 +1,92 @@
+//! Notices: the exact terms a person is shown in chat, per number and language. A
+//! version's text never changes (its SHA-256 goes into every consent event); a new
+//! text is a new version. A number without one gets a default text in each
+//! language the first time it is needed.
+
+use crate::db::{new_id, now_ms};
+use crate::numbers::BusinessNumber;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Notice {
+    pub id: String,
+    pub business_number_id: String,
+    pub language: String,
+    pub version: String,
+    pub body: String,
+    pub sha256: String,
+}
+
+const COLUMNS: &str = "id, business_number_id, language, version, body, sha256";
+
+fn default_text(language: &str, business: &str) -> String {
+    match language {
+        "es" => format!(
+            "{business} te enviará mensajes de WhatsApp sobre los temas que aceptes. Guardamos un registro de tu consentimiento \
+             (cuándo, cómo y la versión de este aviso). Puedes retirarlo en cualquier momento respondiendo PARAR, o PARAR \
+             seguido de un tema, y volver con ALTA. Tus mensajes se tratan para responderte y para llevar ese registro."
+        ),
+        "pt" => format!(
+            "{business} enviará mensagens de WhatsApp sobre os temas que você aceitar. Guardamos um registro do seu \
+             consentimento (quando, como e a versão deste aviso). Você pode retirá-lo a qualquer momento respondendo SAIR, ou \
+             SAIR seguido de um tema, e voltar com VOLTAR. Suas mensagens são tratadas para responder a você e manter esse registro."
+        ),
+        _ => format!(
+            "{business} will send you WhatsApp messages about the topics you accept. We keep a record of your consent (when, \
+             how, and the version of this notice). You can withdraw it at any time by replying STOP, or STOP followed by a \
+             topic, and come back with START. Your messages are processed to answer you and to keep that record."
+        ),
+    }
+}
+
+/// The newest notice of the number in `language`, made from the default text if it
+/// has none yet.
+pub async fn current(
+    conn: &mut AnyConnection,
+    number: &BusinessNumber,
+    language: &str,
+) -> anyhow::Result<Notice> {
+    if let Some(found) = newest(conn, &number.id, language).await? {
+        return Ok(found);
+    }
+    let body = default_text(language, number.name());
+    sqlx::query(
+        "INSERT INTO notices (id, business_number_id, language, version, body, sha256, created_at) \
+         VALUES ($1, $2, $3, 'chat-1', $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(&number.id)
+    .bind(language)
+    .bind(&body)
+    .bind(hex::encode(Sha256::digest(body.as_bytes())))
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    newest(conn, &number.id, language)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("notice vanished right after it was made"))
+}
+
+async fn newest(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    language: &str,
+) -> anyhow::Result<Option<Notice>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM notices WHERE business_number_id = $1 AND language = $2 ORDER BY created_at DESC, version DESC LIMIT 1"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(language)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<Notice>> {
+    let sql = format!("SELECT {COLUMNS} FROM notices WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
