@@ -133,6 +133,13 @@ struct NumberArgs {
     /// Unique business-initiated recipients per rolling 24 h (Meta's messaging limit).
     #[arg(long, default_value_t = 250)]
     messaging_limit: i64,
+    /// How the business is named to people in chat [default: the display number].
+    #[arg(long)]
+    business_name: Option<String>,
+    /// Categories a chat opt-in asks for when the person came through no entry
+    /// point, comma-separated [default: every category].
+    #[arg(long, value_delimiter = ',')]
+    default_categories: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +258,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Number(NumberCommand::Add(a)) => {
             let display_number = PhoneNumber::parse(&a.display_number)
                 .map_err(|e| anyhow::anyhow!("--display-number {e}"))?;
+            let chat = numbers::ChatSettings::parse(
+                &mut conn,
+                a.business_name.as_deref(),
+                &a.default_categories,
+            )
+            .await?;
             let number = numbers::add(
                 &mut conn,
                 NewNumber {
@@ -269,6 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )
             .await?;
+            numbers::set_chat(&mut conn, &number.id, chat).await?;
             println!(
                 "number {} ({}, {}) added",
                 number.phone_number_id,

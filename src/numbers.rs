@@ -211,3 +211,56 @@ pub async fn add(
         .await?
         .expect("the number was just inserted"))
 }
+
+/// How the business is named in chat, and what a chat opt-in asks for when the
+/// person came through no entry point (`None`: every category).
+pub struct ChatSettings {
+    business_name: Option<String>,
+    default_categories: Option<String>,
+}
+
+impl ChatSettings {
+    pub async fn parse(
+        conn: &mut AnyConnection,
+        business_name: Option<&str>,
+        default_categories: &[String],
+    ) -> anyhow::Result<Self> {
+        if let Some(name) = business_name {
+            anyhow::ensure!(
+                (1..=60).contains(&name.trim().chars().count())
+                    && !name.chars().any(char::is_control),
+                "--business-name must be 1 to 60 characters"
+            );
+        }
+        let mut names = Vec::new();
+        for raw in default_categories {
+            let name = crate::domain::CategoryName::parse(raw.trim())
+                .map_err(|e| anyhow::anyhow!("--default-categories: {raw:?} {e}"))?;
+            anyhow::ensure!(
+                crate::categories::find(conn, &name).await?.is_some(),
+                "--default-categories: unknown category {raw:?}"
+            );
+            names.push(name.as_str().to_owned());
+        }
+        Ok(Self {
+            business_name: business_name.map(|n| n.trim().to_owned()),
+            default_categories: (!names.is_empty()).then(|| names.join(",")),
+        })
+    }
+}
+
+pub async fn set_chat(
+    conn: &mut AnyConnection,
+    id: &str,
+    chat: ChatSettings,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE business_numbers SET business_name = $1, default_categories = $2 WHERE id = $3",
+    )
+    .bind(chat.business_name)
+    .bind(chat.default_categories)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

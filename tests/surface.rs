@@ -1328,6 +1328,11 @@ async fn openapi_describes_every_route() {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/webhooks/whatsapp",
+        "/api/v1/entry-points",
+        "/api/v1/entry-points/{code}",
+        "/api/v1/keywords",
+        "/v1/configs/webhook",
     ] {
         assert!(paths.contains_key(route), "openapi.json lacks {route}");
     }
