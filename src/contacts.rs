@@ -52,13 +52,7 @@ pub async fn find(
         Recipient::Phone(p) => ("wa_id", p.wa_id()),
         Recipient::User(u) => ("user_id", u.as_str()),
     };
-    let sql =
-        format!("SELECT {COLUMNS} FROM contacts WHERE business_number_id = $1 AND {column} = $2");
-    Ok(sqlx::query_as::<_, Contact>(sqlx::AssertSqlSafe(sql))
-        .bind(business_number_id)
-        .bind(value)
-        .fetch_optional(&mut *conn)
-        .await?)
+    find_by(conn, business_number_id, column, value).await
 }
 
 pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<Contact>> {

@@ -85,6 +85,15 @@ impl Db {
         Ok(())
     }
 
+    /// What a queue's claim adds to its inner SELECT so that instances sharing a
+    /// PostgreSQL skip rows another one is claiming (SQLite has one writer anyway).
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE,

@@ -56,8 +56,8 @@ pub fn validate(
 }
 
 pub async fn exists(conn: &mut AnyConnection, business_number_id: &str) -> anyhow::Result<bool> {
-    let found: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM webhook_configs WHERE business_number_id = $1")
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT url FROM webhook_configs WHERE business_number_id = $1")
             .bind(business_number_id)
             .fetch_optional(&mut *conn)
             .await?;

@@ -3,7 +3,7 @@
 //! backoff until `give_up_after` (7 days by default, as Meta does).
 
 use super::config;
-use crate::db::{Backend, Db, new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use crate::services::Services;
 use crate::signature;
 use std::time::Duration;
@@ -36,11 +36,7 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
 
 async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
     let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
-    let lock = if db.backend == Backend::Postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = db.skip_locked();
     let sql = format!(
         "UPDATE forwards SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
          WHERE id = (SELECT id FROM forwards WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \

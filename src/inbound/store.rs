@@ -2,7 +2,7 @@
 //! worker with a lease (so a crash or restart only delays processing), deleted with
 //! the people they speak of.
 
-use crate::db::{Backend, Db, new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use sha2::{Digest, Sha256};
 
 /// Stores a verified payload; false when the very same bytes were stored before
@@ -34,11 +34,7 @@ pub struct Claimed {
 
 pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
     let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
-    let lock = if db.backend == Backend::Postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = db.skip_locked();
     let sql = format!(
         "UPDATE webhook_payloads SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
          WHERE id = (SELECT id FROM webhook_payloads WHERE {due} ORDER BY received_at LIMIT 1 {lock}) AND {due} \
@@ -57,11 +53,12 @@ pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
 /// when it names nobody, or names people we can find it by for erasure; one that
 /// carries personal data we could not attribute is deleted.
 pub async fn finish(db: &Db, job: &Claimed, keep: bool) -> anyhow::Result<()> {
-    let linked: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM webhook_payload_contacts WHERE payload_id = $1 LIMIT 1")
-            .bind(&job.id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let linked: Option<(String,)> = sqlx::query_as(
+        "SELECT contact_id FROM webhook_payload_contacts WHERE payload_id = $1 LIMIT 1",
+    )
+    .bind(&job.id)
+    .fetch_optional(&db.pool)
+    .await?;
     let sql = if keep || linked.is_some() {
         "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2"
     } else {

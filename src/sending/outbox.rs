@@ -1,7 +1,7 @@
 //! The durable queue: every accepted message is a row here before it is
 //! acknowledged, and leaves only through a claim by a dispatcher worker.
 
-use crate::db::{Backend, Db, now_ms};
+use crate::db::{Db, now_ms};
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -58,11 +58,7 @@ pub struct Claimed {
 /// exactly-once otherwise.
 pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
     let due = "((dispatch_state = 'queued' AND next_attempt_at <= $2) OR (dispatch_state = 'in_flight' AND lease_until < $2))";
-    let lock = if db.backend == Backend::Postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = db.skip_locked();
     let sql = format!(
         "UPDATE messages SET dispatch_state = 'in_flight', lease_until = $1, attempts = attempts + 1, updated_at = $2, \
          claim_id = $3 WHERE id = (SELECT id FROM messages WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
