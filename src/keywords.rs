@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(read("Ajudá", None), Some((Command::Help, "pt".into())));
         assert_eq!(
             read("parar  promoções", None),
-            Some((Command::StopPromotions, "es".into()))
+            Some((Command::StopPromotions, "pt".into()))
         );
         assert_eq!(
             read("Stop product news", None),

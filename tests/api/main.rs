@@ -4,7 +4,10 @@
 mod graph;
 mod helpers;
 mod inbound;
+mod mo_flow;
 
 mod gate;
 mod pages;
+mod forwarding;
 mod sending;
+mod webhooks;
