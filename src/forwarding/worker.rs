@@ -39,7 +39,7 @@ async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
     let lock = db.skip_locked();
     let sql = format!(
         "UPDATE forwards SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
-         WHERE id = (SELECT id FROM forwards WHERE {due} ORDER BY next_attempt_at LIMIT 1 {lock}) AND {due} \
+         WHERE id = (SELECT id FROM forwards WHERE {due} ORDER BY next_attempt_at, id LIMIT 1 {lock}) AND {due} \
          RETURNING id, business_number_id, body, attempts, created_at, claim_id"
     );
     let now = now_ms();

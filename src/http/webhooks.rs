@@ -4,7 +4,7 @@
 use super::body;
 use super::error::ApiError;
 use crate::inbound::store;
-use crate::numbers::{self, BusinessNumber};
+use crate::numbers::{self, BusinessNumber, ProviderKind};
 use crate::services::Services;
 use crate::signature;
 use actix_web::http::StatusCode;
@@ -68,23 +68,31 @@ fn named_numbers(payload: &Value) -> Vec<&str> {
     ids
 }
 
-/// The app secrets that may have signed this payload: those of the numbers it
-/// names, or every number's when it names none of ours (account and template
-/// updates name only the business account).
+/// The app secrets that may have signed this payload: those of the numbers of
+/// ours it names (none, when they have no secret: then nothing verifies), or, when
+/// it names none of ours (account and template updates name only the business
+/// account), those of the real numbers; the sandbox's secret is public, so it
+/// counts there only on an install with nothing but sandbox numbers.
 fn candidates<'a>(numbers: &'a [BusinessNumber], payload: Option<&Value>) -> Vec<&'a str> {
     let named = payload.map(named_numbers).unwrap_or_default();
-    let secrets = |filter: &dyn Fn(&BusinessNumber) -> bool| -> Vec<&'a str> {
+    let secrets = |pick: &dyn Fn(&BusinessNumber) -> bool| -> Vec<&'a str> {
         numbers
             .iter()
-            .filter(|n| filter(n))
+            .filter(|n| pick(n))
             .filter_map(|n| n.app_secret.as_deref())
             .collect()
     };
-    let own = secrets(&|n| named.contains(&n.phone_number_id.as_str()));
-    if own.is_empty() {
+    if numbers
+        .iter()
+        .any(|n| named.contains(&n.phone_number_id.as_str()))
+    {
+        return secrets(&|n| named.contains(&n.phone_number_id.as_str()));
+    }
+    let real = secrets(&|n| n.provider() != ProviderKind::Sandbox);
+    if real.is_empty() {
         secrets(&|_| true)
     } else {
-        own
+        real
     }
 }
 

@@ -3,11 +3,10 @@
 
 mod graph;
 mod helpers;
-mod inbound;
 mod mo_flow;
 
+mod forwarding;
 mod gate;
 mod pages;
-mod forwarding;
 mod sending;
 mod webhooks;
