@@ -156,8 +156,7 @@ async fn fail(
     code: i64,
     title: String,
 ) -> anyhow::Result<()> {
-    if outbox::give_up(&services.db, message).await? {
-        statuses::record(&services.db, &message.id, "failed", Some((code, title))).await?;
+    if statuses::give_up(&services.db, message, (code, title)).await? {
         services.metrics.outcome("failed");
     }
     Ok(())

@@ -120,7 +120,7 @@ pub async fn retry_at(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn give_up(db: &Db, m: &Claimed) -> anyhow::Result<bool> {
+pub async fn give_up(conn: &mut AnyConnection, m: &Claimed) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "UPDATE messages SET dispatch_state = 'done', lease_until = NULL, updated_at = $1 \
          WHERE id = $2 AND claim_id = $3 AND dispatch_state = 'in_flight'",
@@ -128,7 +128,7 @@ pub async fn give_up(db: &Db, m: &Claimed) -> anyhow::Result<bool> {
     .bind(now_ms())
     .bind(&m.id)
     .bind(&m.claim_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -7,6 +7,7 @@ use crate::contacts;
 use crate::db::{Db, now_ms};
 use crate::forwarding::{self, Kind};
 use crate::numbers;
+use crate::sending::outbox::{self, Claimed};
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -29,6 +30,32 @@ pub async fn record(
     error: Option<(i64, String)>,
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
+    let recorded = record_in(db, &mut tx, message_id, status, error).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// Ends a claimed message as `failed` with this error, in one transaction, so
+/// whoever sees it leave the queue also sees why; false when the claim was lost.
+pub async fn give_up(db: &Db, message: &Claimed, error: (i64, String)) -> anyhow::Result<bool> {
+    let mut tx = db.begin().await?;
+    // The number first, as every writer of these rows takes it.
+    db.lock_number(&mut tx, &message.business_number_id).await?;
+    if !outbox::give_up(&mut tx, message).await? {
+        return Ok(false);
+    }
+    record_in(db, &mut tx, &message.id, "failed", Some(error)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn record_in(
+    db: &Db,
+    tx: &mut AnyConnection,
+    message_id: &str,
+    status: &str,
+    error: Option<(i64, String)>,
+) -> anyhow::Result<bool> {
     let now = now_ms();
     // The message's number is locked before anything else is written (the order
     // every consent writer keeps), so concurrent statuses apply one after another.
@@ -38,7 +65,7 @@ pub async fn record(
             .fetch_optional(&mut *tx)
             .await?;
     if let Some((number_id, _, _)) = &found {
-        db.lock_number(&mut tx, number_id).await?;
+        db.lock_number(tx, number_id).await?;
     }
     let inserted = sqlx::query(
         "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \
@@ -56,7 +83,6 @@ pub async fn record(
         return Ok(false);
     }
     let Some(_) = found else {
-        tx.commit().await?;
         return Ok(true);
     };
     // Read again under the lock: another status, or an erasure, may have landed.
@@ -66,10 +92,9 @@ pub async fn record(
             .fetch_optional(&mut *tx)
             .await?
     else {
-        tx.commit().await?;
         return Ok(true);
     };
-    forward(&mut tx, message_id, status, error.as_ref(), now).await?;
+    forward(tx, message_id, status, error.as_ref(), now).await?;
     if rank(status) > rank(&current) {
         sqlx::query("UPDATE messages SET status = $1, error_code = $2, error_title = $3, updated_at = $4 WHERE id = $5")
             .bind(status)
@@ -82,13 +107,13 @@ pub async fn record(
     }
     // Meta reports a user's in-app marketing stop as error 131050 on a send.
     if let Some((131050, title)) = &error {
-        if let Some(contact) = contacts::find_by_id(&mut tx, &contact_id).await? {
+        if let Some(contact) = contacts::find_by_id(tx, &contact_id).await? {
             let evidence = Evidence {
                 detail: Some(format!("131050 {title}")),
                 ..Evidence::default()
             };
             signals::marketing_stopped(
-                &mut tx,
+                tx,
                 &contact,
                 Some(format!("message:{message_id}")),
                 evidence,
@@ -96,7 +121,6 @@ pub async fn record(
             .await?;
         }
     }
-    tx.commit().await?;
     Ok(true)
 }
 
