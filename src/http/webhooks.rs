@@ -68,31 +68,34 @@ fn named_numbers(payload: &Value) -> Vec<&str> {
     ids
 }
 
-/// The app secrets that may have signed this payload: those of the numbers of
-/// ours it names (none, when they have no secret: then nothing verifies), or, when
-/// it names none of ours (account and template updates name only the business
-/// account), those of the real numbers; the sandbox's secret is public, so it
-/// counts there only on an install with nothing but sandbox numbers.
-fn candidates<'a>(numbers: &'a [BusinessNumber], payload: Option<&Value>) -> Vec<&'a str> {
+/// Whether the payload is signed as Meta signs. It must verify with the app secret
+/// of every number of ours it names (a number without a secret accepts nothing),
+/// so one app's secret never vouches for another's number; a payload naming none
+/// of ours (account and template updates name only the business account) must
+/// verify with some number's secret. The sandbox's secret is published, so on an
+/// install with real numbers it vouches for nothing.
+fn signed(numbers: &[BusinessNumber], payload: Option<&Value>, body: &[u8], header: &str) -> bool {
+    let only_sandbox = numbers
+        .iter()
+        .all(|n| n.provider() == ProviderKind::Sandbox);
+    let trusted = |n: &BusinessNumber| only_sandbox || n.provider() != ProviderKind::Sandbox;
+    let verifies = |n: &BusinessNumber| {
+        n.app_secret
+            .as_deref()
+            .is_some_and(|secret| signature::verify(secret, body, header))
+    };
     let named = payload.map(named_numbers).unwrap_or_default();
-    let secrets = |pick: &dyn Fn(&BusinessNumber) -> bool| -> Vec<&'a str> {
+    let ours: Vec<&BusinessNumber> = numbers
+        .iter()
+        .filter(|n| named.contains(&n.phone_number_id.as_str()))
+        .collect();
+    if ours.is_empty() {
         numbers
             .iter()
-            .filter(|n| pick(n))
-            .filter_map(|n| n.app_secret.as_deref())
-            .collect()
-    };
-    if numbers
-        .iter()
-        .any(|n| named.contains(&n.phone_number_id.as_str()))
-    {
-        return secrets(&|n| named.contains(&n.phone_number_id.as_str()));
-    }
-    let real = secrets(&|n| n.provider() != ProviderKind::Sandbox);
-    if real.is_empty() {
-        secrets(&|_| true)
+            .filter(|n| trusted(n))
+            .fold(false, |ok, n| ok | verifies(n))
     } else {
-        real
+        ours.iter().all(|n| trusted(n) && verifies(n))
     }
 }
 
@@ -116,12 +119,7 @@ pub async fn receive(
     };
     let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
     let numbers = numbers::all(&mut *services.db.pool.acquire().await?).await?;
-    let signed = candidates(&numbers, parsed.as_ref())
-        .into_iter()
-        .fold(false, |ok, secret| {
-            ok | signature::verify(secret, &bytes, header)
-        });
-    if !signed {
+    if !signed(&numbers, parsed.as_ref(), &bytes, header) {
         tracing::warn!("webhook with a wrong signature refused");
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -1300,4 +1300,33 @@ async fn the_public_sandbox_secret_signs_nothing_for_an_install_with_real_number
     assert_eq!(r.status(), 200);
     app.settle().await;
     assert_eq!(app.count("webhook_payloads").await, 1);
+    // Nor for the sandbox number itself, whose messages anyone could forge.
+    let forged = bytes(&inbound_text("34612345641", "wamid.forged1", "STOP"));
+    let r = app.webhook_signed(&forged, Some(SANDBOX_APP_SECRET)).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.count("inbound_messages").await, 0);
+}
+
+#[tokio::test]
+async fn a_payload_naming_two_numbers_must_verify_with_each_ones_secret() {
+    let app = TestApp::spawn().await;
+    second_number(&app).await;
+    let wa = "34612345640";
+    // One change for the sandbox, one for the second number: the sandbox's secret
+    // alone must not vouch for the second number's change.
+    let mut payload = inbound_text(wa, "wamid.two1", "STOP");
+    let mut other = payload["entry"][0]["changes"][0].clone();
+    other["value"]["metadata"]["phone_number_id"] = json!(SECOND_ID);
+    other["value"]["messages"][0]["id"] = json!("wamid.two2");
+    payload["entry"][0]["changes"]
+        .as_array_mut()
+        .unwrap()
+        .push(other);
+    let body = bytes(&payload);
+    let r = app.webhook_signed(&body, Some(SANDBOX_APP_SECRET)).await;
+    assert_eq!(r.status(), 403);
+    let r = app.webhook_signed(&body, Some(SECOND_SECRET)).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.count("webhook_payloads").await, 0);
+    assert_eq!(app.count("inbound_messages").await, 0);
 }
