@@ -19,6 +19,10 @@ pub struct Contact {
     pub entry_point: Option<String>,
     pub terms_accepted_at: Option<i64>,
     pub terms_sent_at: Option<i64>,
+    pub terms_notice_id: Option<String>,
+    /// Comma-separated category names.
+    pub terms_categories: Option<String>,
+    pub preferences_at: Option<i64>,
 }
 
 impl Contact {
@@ -41,7 +45,7 @@ impl Contact {
 }
 
 const COLUMNS: &str = "id, business_number_id, wa_id, user_id, last_inbound_at, marketing_stopped_at, language, \
-     entry_point, terms_accepted_at, terms_sent_at";
+     entry_point, terms_accepted_at, terms_sent_at, terms_notice_id, terms_categories, preferences_at";
 
 pub async fn find(
     conn: &mut AnyConnection,

@@ -13,6 +13,11 @@ ALTER TABLE contacts ADD COLUMN language TEXT;
 ALTER TABLE contacts ADD COLUMN entry_point TEXT;
 ALTER TABLE contacts ADD COLUMN terms_accepted_at INTEGER;
 ALTER TABLE contacts ADD COLUMN terms_sent_at INTEGER;
+-- What the terms last sent showed (notice and categories): accepting grants exactly that.
+ALTER TABLE contacts ADD COLUMN terms_notice_id TEXT;
+ALTER TABLE contacts ADD COLUMN terms_categories TEXT;
+-- Meta's timestamp of the last user_preferences applied: older ones arrive late.
+ALTER TABLE contacts ADD COLUMN preferences_at INTEGER;
 
 -- Every signed POST from Meta, stored before it is acknowledged and processed
 -- afterwards by a worker (leased, so several instances share the work).

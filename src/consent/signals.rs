@@ -105,7 +105,8 @@ pub async fn names_of_kind(
         .collect())
 }
 
-/// The categories the person's last STOP keyword withdrew (what START restores).
+/// The categories the person's last STOP keyword withdrew and that nothing has
+/// changed since (what START restores).
 pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
     let last = events.iter().rev().find(|e| {
         e.source == Source::Keyword.as_str()
@@ -117,9 +118,18 @@ pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
     let Some(last) = last else {
         return vec![];
     };
+    // Only where that withdrawal is still the last word: a category granted and
+    // withdrawn again since then stays as the person last left it.
     events
         .iter()
         .filter(|e| e.source_ref == last.source_ref && e.action == "withdrawn")
+        .filter(|e| {
+            events
+                .iter()
+                .rev()
+                .find(|later| later.category == e.category)
+                .is_some_and(|latest| latest.seq == e.seq)
+        })
         .map(|e| e.category.clone())
         .collect()
 }

@@ -76,6 +76,17 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             let give_up = now - job.created_at >= services.forward.give_up_after.as_millis() as i64;
             let delay = backoff(services, job.attempts);
             tracing::warn!(forward = %job.id, attempt = job.attempts, error = %why, gave_up = give_up, "business webhook did not take a forward");
+            if give_up {
+                // A forward tied to no contact is an erasure notice, the last row that
+                // names an erased person: it is not kept once undeliverable.
+                sqlx::query(
+                    "DELETE FROM forwards WHERE id = $1 AND claim_id = $2 AND contact_id IS NULL AND kind = 'consent'",
+                )
+                .bind(&job.id)
+                .bind(&job.claim_id)
+                .execute(&db.pool)
+                .await?;
+            }
             sqlx::query(
                 "UPDATE forwards SET state = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
                  WHERE id = $4 AND claim_id = $5",

@@ -148,7 +148,13 @@ impl Talk<'_, '_> {
                 tracing::info!("a person declined the terms; their data was deleted");
                 return Ok(None);
             }
-            Some(ACCEPT_ID | DECLINE_ID) => return Ok(Some("handled")),
+            // Declining after accepting withdraws, as STOP does: as easy as consenting.
+            Some(DECLINE_ID) => {
+                let language = self.language();
+                self.keyword(tx, Command::StopAll, &language).await?;
+                return Ok(Some("handled"));
+            }
+            Some(ACCEPT_ID) => return Ok(Some("handled")),
             _ => {}
         }
         let words = keywords::effective(tx, &number.id).await?;
@@ -229,6 +235,14 @@ impl Talk<'_, '_> {
             .unwrap_or_else(|| self.categories.iter().map(|c| c.name.to_string()).collect()))
     }
 
+    /// Names this message in chained fields. Not Meta's id: a wamid encodes the
+    /// sender's number, and the chain outlives an erasure. The id itself goes into
+    /// the (erasable) evidence.
+    fn reference(&self) -> String {
+        let key = crate::consent::suppression::key_for(&self.change.s.secret, "msg", self.id);
+        key[..32].to_owned()
+    }
+
     fn evidence(&self) -> Evidence {
         Evidence {
             inbound_message_id: Some(self.id.to_owned()),
@@ -265,7 +279,9 @@ impl Talk<'_, '_> {
             .bind(self.id)
             .execute(&mut *tx)
             .await?;
-        if self.contact.entry_point.is_none() {
+        // Only the first message(s), before any terms were shown, choose the entry
+        // point: what the terms showed must stay what accepting grants.
+        if self.contact.entry_point.is_none() && self.contact.terms_sent_at.is_none() {
             if let Some(text) = m["text"]["body"].as_str() {
                 if let Some(ep) = entry_points::named_in(tx, number, text).await? {
                     sqlx::query("UPDATE contacts SET entry_point = $1, language = COALESCE(language, $2) WHERE id = $3")
@@ -290,7 +306,13 @@ impl Talk<'_, '_> {
         let names = self.asked_for(tx).await?;
         let notice = notices::current(tx, number, &language).await?;
         let link = format!("{}/notices/{}", self.change.s.public_url, notice.id);
-        let text = replies::terms(&language, number.name(), &self.titles(&names), &link);
+        let mut text = replies::terms(&language, number.name(), &self.titles(&names), &link);
+        // WhatsApp takes at most 1024 characters above reply buttons: longer terms
+        // (many categories) go first as a text message of their own.
+        if text.chars().count() > 1024 {
+            self.reply_text(text);
+            text = replies::terms_question(&language).to_owned();
+        }
         self.reply(json!({"type": "interactive", "interactive": {
             "type": "button",
             "body": {"text": text},
@@ -299,19 +321,31 @@ impl Talk<'_, '_> {
                 {"type": "reply", "reply": {"id": DECLINE_ID, "title": replies::decline_title(&language)}},
             ]}
         }}));
-        sqlx::query("UPDATE contacts SET terms_sent_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE contacts SET terms_sent_at = $1, terms_notice_id = $2, terms_categories = $3 WHERE id = $4")
             .bind(now_ms())
+            .bind(&notice.id)
+            .bind(names.join(","))
             .bind(&self.contact.id)
             .execute(&mut *tx)
             .await?;
         Ok(())
     }
 
+    /// Grants exactly what the terms showed; an Accept with no terms sent (an old
+    /// button pressed after a decline) grants nothing.
     async fn accept(&mut self, tx: &mut AnyConnection) -> anyhow::Result<()> {
         let number = self.change.number;
         let language = self.language();
-        let names = self.asked_for(tx).await?;
-        let notice = notices::current(tx, number, &language).await?;
+        let (Some(notice_id), Some(shown)) = (
+            self.contact.terms_notice_id.clone(),
+            self.contact.terms_categories.clone(),
+        ) else {
+            return Ok(());
+        };
+        let Some(notice) = notices::by_id(tx, &notice_id).await? else {
+            return Ok(());
+        };
+        let names: Vec<String> = shown.split(',').map(str::to_owned).collect();
         let signal = Signal {
             source: Source::Chat,
             source_ref: self
@@ -384,7 +418,7 @@ impl Talk<'_, '_> {
                     tx,
                     &self.contact,
                     &all,
-                    &signal(format!("stop:{}", self.id)),
+                    &signal(format!("stop:{}", self.reference())),
                 )
                 .await?;
                 replies::stopped_all(language, &business)
@@ -395,14 +429,14 @@ impl Talk<'_, '_> {
                     tx,
                     &self.contact,
                     &one,
-                    &signal(format!("stop:{}", self.id)),
+                    &signal(format!("stop:{}", self.reference())),
                 )
                 .await?;
                 replies::stopped_one(language, &business, &self.titles(&one))
             }
             Command::StopPromotions => {
                 let marketing = signals::names_of_kind(tx, Some(CategoryKind::Marketing)).await?;
-                let source_ref = format!("stop_promotions:{}", self.id);
+                let source_ref = format!("stop_promotions:{}", self.reference());
                 signals::withdraw(tx, &self.contact, &marketing, &signal(source_ref)).await?;
                 replies::stopped_promotions(language, &business)
             }
@@ -424,7 +458,7 @@ impl Talk<'_, '_> {
                         tx,
                         &self.contact,
                         &restore,
-                        &signal(format!("start:{}", self.id)),
+                        &signal(format!("start:{}", self.reference())),
                     )
                     .await?;
                     replies::started(language, &business, &self.titles(&restore))

@@ -267,6 +267,25 @@ impl Change<'_> {
         db.lock_number(&mut tx, &self.number.id).await?;
         let contact = contacts::from_inbound(&mut tx, &self.number.id, &who).await?;
         store::link(&mut tx, self.payload_id, &contact.id).await?;
+        // Meta retries and does not keep order: a preference no newer than the last
+        // one applied is a repeat or arrived late, and changes nothing.
+        let at = p["timestamp"]
+            .as_i64()
+            .or_else(|| p["timestamp"].as_str().and_then(|t| t.parse().ok()));
+        if let (Some(at), Some(last)) = (at, contact.preferences_at) {
+            if at <= last {
+                tx.commit().await?;
+                tracing::info!(contact = %contact.masked(), value, "user_preferences no newer than the last applied: skipped");
+                return Ok(true);
+            }
+        }
+        if let Some(at) = at {
+            sqlx::query("UPDATE contacts SET preferences_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(&contact.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let written = match value {
             "stop" => {
                 signals::marketing_stopped(&mut tx, &contact, Some(source_ref), evidence).await?

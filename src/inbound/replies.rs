@@ -39,6 +39,10 @@ pub fn terms(language: &str, business: &str, topics: &str, link: &str) -> String
     }
 }
 
+pub fn terms_question(language: &str) -> &'static str {
+    pick(language, "Do you accept?", "¿Aceptas?", "Você aceita?")
+}
+
 pub fn accept_title(language: &str) -> &'static str {
     pick(language, "Accept", "Aceptar", "Aceitar")
 }

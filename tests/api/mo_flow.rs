@@ -607,20 +607,28 @@ async fn accepting_without_an_entry_point_grants_every_category() {
 
     press(&app, &eve, "assent_terms_accept").await;
     assert_eq!(states(&app, &eve).await, all_granted());
-    // An old decline button pressed after accepting deletes nothing.
-    press(&app, &eve, "assent_terms_decline").await;
-    assert_eq!(states(&app, &eve).await, all_granted());
-    assert_eq!(inbound_state(&app, &first).await, "released");
-    assert_eq!(number_declines(&app).await, 0);
+    let thanks = last_reply(&app, &eve).await;
+    assert!(thanks.contains("STOP"), "{thanks}");
     let consents = app.consents(&e164(&eve)).await;
     for e in consents["events"].as_array().unwrap() {
         assert_eq!(e["source"], "chat", "{e}");
         assert_eq!(e["source_ref"], Value::Null, "{e}");
         assert_eq!(e["notice_version"], "chat-1", "{e}");
     }
+    // The old Decline button pressed after accepting withdraws, as STOP does, and
+    // deletes nothing.
+    press(&app, &eve, "assent_terms_decline").await;
+    let consents = app.consents(&e164(&eve)).await;
+    for category in ["order_updates", "offers", "product_news"] {
+        assert_eq!(
+            consents["categories"][category]["state"], "withdrawn",
+            "{consents}"
+        );
+    }
     assert_eq!(inbound_state(&app, &first).await, "released");
-    let thanks = last_reply(&app, &eve).await;
-    assert!(thanks.contains("STOP"), "{thanks}");
+    assert_eq!(number_declines(&app).await, 0);
+    let reply = last_reply(&app, &eve).await;
+    assert!(reply.contains("no longer receive"), "{reply}");
 }
 
 #[tokio::test]
@@ -847,7 +855,9 @@ async fn every_default_stop_word_withdraws_everything_in_its_language() {
             if e["action"] == "withdrawn" {
                 assert_eq!(e["source"], "keyword", "{e}");
                 assert!(
-                    e["source_ref"].as_str().unwrap().starts_with("stop:wamid."),
+                    e["source_ref"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("stop:") && !r.contains("wamid")),
                     "{e}"
                 );
             }
@@ -1282,4 +1292,81 @@ async fn a_second_stop_writes_no_new_events() {
     assert_eq!(app.sent_to(&quin).await.len(), replies + 1);
     assert_eq!(states(&app, &quin).await, all_granted());
     assert_eq!(event_count(&app, &quin).await, events + 3);
+}
+
+#[tokio::test]
+async fn start_leaves_alone_what_was_changed_after_the_stop() {
+    let app = TestApp::spawn().await;
+    let fay = person(90);
+    text(&app, &fay, "Hi").await;
+    press(&app, &fay, "assent_terms_accept").await;
+    text(&app, &fay, "STOP").await;
+    // After the STOP, offers is granted again and then withdrawn through the API:
+    // that later choice is the person's last word, not the STOP's.
+    app.consent(&e164(&fay), "offers", "grant").await;
+    app.consent(&e164(&fay), "offers", "withdraw").await;
+    text(&app, &fay, "START").await;
+    assert_eq!(
+        states(&app, &fay).await,
+        expect(&[
+            ("offers", "withdrawn"),
+            ("order_updates", "granted"),
+            ("product_news", "granted")
+        ])
+    );
+}
+
+#[tokio::test]
+async fn an_old_accept_button_after_a_decline_grants_nothing() {
+    let app = TestApp::spawn().await;
+    let gus = person(91);
+    text(&app, &gus, "Hi").await;
+    press(&app, &gus, "assent_terms_decline").await;
+    assert_eq!(app.count("contacts").await, 0);
+    // The Accept button of the terms they declined is still on their screen.
+    press(&app, &gus, "assent_terms_accept").await;
+    assert_eq!(app.count("ledger_events").await, 0);
+    assert!(
+        states(&app, &gus).await.values().all(|s| s == "none"),
+        "{:?}",
+        states(&app, &gus).await
+    );
+}
+
+#[tokio::test]
+async fn accepting_grants_what_the_terms_showed_even_if_a_code_comes_later() {
+    let app = TestApp::spawn().await;
+    entry_point(&app, "LATE01", &["offers"], "en").await;
+    let hal = person(92);
+    text(&app, &hal, "Hi").await;
+    // A code after the terms were shown must not change what accepting grants.
+    text(&app, &hal, "LATE01").await;
+    press(&app, &hal, "assent_terms_accept").await;
+    assert_eq!(states(&app, &hal).await, all_granted());
+}
+
+#[tokio::test]
+async fn terms_too_long_for_buttons_come_as_a_text_then_the_question() {
+    let app = TestApp::spawn().await;
+    for n in 0..30 {
+        sqlx::query(
+            "INSERT INTO categories (name, kind, title, created_at) VALUES ($1, 'utility', $2, 0)",
+        )
+        .bind(format!("topic_{n:02}"))
+        .bind(format!("A rather long category title number {n:02}"))
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+    }
+    let ida = person(93);
+    text(&app, &ida, "Hi").await;
+    let sent = app.sent_to(&ida).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0]["type"], "text");
+    assert!(said(&sent[0]).contains("https://assent.example/notices/"));
+    assert!(said(&sent[0]).contains("number 29"));
+    assert_eq!(sent[1]["type"], "interactive");
+    assert!(said(&sent[1]).chars().count() <= 1024);
+    press(&app, &ida, "assent_terms_accept").await;
+    assert_eq!(states(&app, &ida).await.len(), 33);
 }
