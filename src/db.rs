@@ -44,8 +44,10 @@ impl Db {
             .max_connections(max)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
+                    // FULL: what Assent acknowledged (a send, a webhook) survives a power
+                    // cut too, not only a crash of the process, as NORMAL would allow.
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
                             .await?;
                     }
                     Ok(())

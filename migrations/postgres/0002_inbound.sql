@@ -43,6 +43,13 @@ CREATE TABLE webhook_payload_contacts (
 );
 CREATE INDEX webhook_payload_contacts_contact ON webhook_payload_contacts (contact_id);
 
+-- Keyed hashes of the message ids of people who declined: a redelivery or replay
+-- of their messages is not taken for someone writing again. Nothing else is kept.
+CREATE TABLE forgotten_messages (
+    key_hash TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL
+);
+
 -- Inbound messages, one row per Meta message id (the deduplication key).
 CREATE TABLE inbound_messages (
     business_number_id TEXT NOT NULL,

@@ -76,6 +76,18 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             let give_up = now - job.created_at >= services.forward.give_up_after.as_millis() as i64;
             let delay = backoff(services, job.attempts);
             tracing::warn!(forward = %job.id, attempt = job.attempts, error = %why, gave_up = give_up, "business webhook did not take a forward");
+            // The endpoint is down for all of this number's forwards, not just this
+            // one: they all wait as long, so they neither queue ahead of other
+            // numbers' nor overtake each other (claims go by time, then id).
+            sqlx::query(
+                "UPDATE forwards SET next_attempt_at = $1 WHERE business_number_id = $2 AND state = 'pending' \
+                 AND next_attempt_at < $1 AND id <> $3",
+            )
+            .bind(now + delay.as_millis() as i64)
+            .bind(&job.business_number_id)
+            .bind(&job.id)
+            .execute(&db.pool)
+            .await?;
             if give_up {
                 // A forward tied to no contact is an erasure notice, the last row that
                 // names an erased person: it is not kept once undeliverable.

@@ -33,11 +33,21 @@ pub(super) async fn handle(
     id: &str,
     m: &Value,
     who: &InboundIdentity,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let s = change.s;
     let number = change.number;
     let mut tx = s.db.begin().await?;
     s.db.lock_number(&mut tx, &number.id).await?;
+    let forgotten: Option<(String,)> =
+        sqlx::query_as("SELECT key_hash FROM forgotten_messages WHERE key_hash = $1")
+            .bind(message_key(&s.secret, id))
+            .fetch_optional(&mut *tx)
+            .await?;
+    if forgotten.is_some() {
+        tracing::info!("a message of someone who declined came again; ignored");
+        // Not tied to anyone: the payload that carried it is not kept.
+        return Ok(false);
+    }
     let contact = contacts::from_inbound(&mut tx, &number.id, who).await?;
     store::link(&mut tx, change.payload_id, &contact.id).await?;
     let kind = m["type"].as_str().unwrap_or("unknown");
@@ -67,7 +77,7 @@ pub(super) async fn handle(
         if let Some((Some(owed),)) = owed {
             send_replies(change, id, &owed).await?;
         }
-        return Ok(());
+        return Ok(true);
     }
     if kind != "system" {
         let sent_at = m["timestamp"]
@@ -88,7 +98,7 @@ pub(super) async fn handle(
     let Some(state) = state else {
         // Declined: the person's rows are gone, this message's with them.
         tx.commit().await?;
-        return Ok(());
+        return Ok(true);
     };
     let owed = (!talk.replies.is_empty()).then(|| Value::Array(talk.replies.clone()).to_string());
     sqlx::query("UPDATE inbound_messages SET state = $1, replies = $2 WHERE business_number_id = $3 AND id = $4")
@@ -103,7 +113,7 @@ pub(super) async fn handle(
     if let Some(owed) = owed {
         send_replies(change, id, &owed).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 struct Talk<'a, 'c> {
@@ -136,6 +146,20 @@ impl Talk<'_, '_> {
             }
             Some(DECLINE_ID) if !accepted => {
                 let counted = self.contact.terms_sent_at.is_some();
+                let ids: Vec<(String,)> =
+                    sqlx::query_as("SELECT id FROM inbound_messages WHERE contact_id = $1")
+                        .bind(&self.contact.id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (id,) in ids {
+                    sqlx::query(
+                        "INSERT INTO forgotten_messages (key_hash, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(message_key(&self.change.s.secret, &id))
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 consent::forget(tx, &self.change.s.secret, &self.contact).await?;
                 if counted {
                     entry_points::count_decline(
@@ -239,8 +263,7 @@ impl Talk<'_, '_> {
     /// sender's number, and the chain outlives an erasure. The id itself goes into
     /// the (erasable) evidence.
     fn reference(&self) -> String {
-        let key = crate::consent::suppression::key_for(&self.change.s.secret, "msg", self.id);
-        key[..32].to_owned()
+        message_key(&self.change.s.secret, self.id)[..32].to_owned()
     }
 
     fn evidence(&self) -> Evidence {
@@ -484,6 +507,11 @@ impl Talk<'_, '_> {
             json!({"contacts": [profile], "messages": [m]}),
         )
     }
+}
+
+/// A keyed hash of Meta's message id, which encodes the sender's number.
+fn message_key(secret: &[u8], id: &str) -> String {
+    crate::consent::suppression::key_for(secret, "msg", id)
 }
 
 /// Sends the replies planned for message `id`, then marks them sent.

@@ -155,8 +155,7 @@ impl Change<'_> {
             tracing::info!("inbound message names no wa_id or user id: skipped");
             return Ok(false);
         };
-        conversation::handle(self, id, m, &who).await?;
-        Ok(true)
+        conversation::handle(self, id, m, &who).await
     }
 
     async fn number_changed(&self, m: &Value) -> anyhow::Result<bool> {

@@ -1370,3 +1370,21 @@ async fn terms_too_long_for_buttons_come_as_a_text_then_the_question() {
     press(&app, &ida, "assent_terms_accept").await;
     assert_eq!(states(&app, &ida).await.len(), 33);
 }
+
+#[tokio::test]
+async fn a_redelivered_message_of_someone_who_declined_does_not_start_over() {
+    let app = TestApp::spawn().await;
+    let joe = person(94);
+    let id = wamid();
+    let first = inbound_text(&joe, &id, "Hi there");
+    app.webhook(&first).await;
+    press(&app, &joe, "assent_terms_decline").await;
+    assert_eq!(app.count("contacts").await, 0);
+    // Meta delivers the first message again (or someone replays it).
+    app.webhook(&first).await;
+    assert_eq!(app.count("contacts").await, 0);
+    assert_eq!(app.count("messages").await, 0, "no terms are sent again");
+    // A new message is someone writing again: that starts over.
+    text(&app, &joe, "Hello again").await;
+    assert_eq!(terms_messages(&app.sent_to(&joe).await).len(), 1);
+}
