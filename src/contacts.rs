@@ -173,10 +173,10 @@ pub async fn from_inbound(
     if let Some(wa_id) = &who.wa_id {
         found = find_by(conn, business_number_id, "wa_id", wa_id).await?;
     }
-    if found.is_none() {
-        if let Some(user_id) = &who.user_id {
-            found = find_by(conn, business_number_id, "user_id", user_id).await?;
-        }
+    if found.is_none()
+        && let Some(user_id) = &who.user_id
+    {
+        found = find_by(conn, business_number_id, "user_id", user_id).await?;
     }
     let Some(contact) = found else {
         sqlx::query(
@@ -204,18 +204,17 @@ pub async fn from_inbound(
         ("wa_id", &who.wa_id, &contact.wa_id),
         ("user_id", &who.user_id, &contact.user_id),
     ] {
-        if let (Some(value), None) = (value, current) {
-            if find_by(conn, business_number_id, column, value)
+        if let (Some(value), None) = (value, current)
+            && find_by(conn, business_number_id, column, value)
                 .await?
                 .is_none()
-            {
-                let sql = format!("UPDATE contacts SET {column} = $1 WHERE id = $2");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(value)
-                    .bind(&contact.id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
+        {
+            let sql = format!("UPDATE contacts SET {column} = $1 WHERE id = $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(value)
+                .bind(&contact.id)
+                .execute(&mut *conn)
+                .await?;
         }
     }
     Ok(find_by_id(conn, &contact.id).await?.unwrap_or(contact))

@@ -182,15 +182,15 @@ impl Talk<'_, '_> {
             _ => {}
         }
         let words = keywords::effective(tx, &number.id).await?;
-        if kind == "button" {
-            if let Some(language) = keywords::is_stop_promotions(
+        if kind == "button"
+            && let Some(language) = keywords::is_stop_promotions(
                 m["button"]["payload"].as_str(),
                 m["button"]["text"].as_str(),
                 &words,
-            ) {
-                self.keyword(tx, Command::StopPromotions, &language).await?;
-                return Ok(Some("handled"));
-            }
+            )
+        {
+            self.keyword(tx, Command::StopPromotions, &language).await?;
+            return Ok(Some("handled"));
         }
         if kind == "text" {
             let text = m["text"]["body"].as_str().unwrap_or_default();
@@ -249,10 +249,10 @@ impl Talk<'_, '_> {
     /// number's defaults.
     async fn asked_for(&self, tx: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
         let number = self.change.number;
-        if let Some(code) = &self.contact.entry_point {
-            if let Some(ep) = entry_points::find(tx, number, code).await? {
-                return Ok(ep.categories);
-            }
+        if let Some(code) = &self.contact.entry_point
+            && let Some(ep) = entry_points::find(tx, number, code).await?
+        {
+            return Ok(ep.categories);
         }
         Ok(number
             .default_categories()
@@ -304,19 +304,19 @@ impl Talk<'_, '_> {
             .await?;
         // Only the first message(s), before any terms were shown, choose the entry
         // point: what the terms showed must stay what accepting grants.
-        if self.contact.entry_point.is_none() && self.contact.terms_sent_at.is_none() {
-            if let Some(text) = m["text"]["body"].as_str() {
-                if let Some(ep) = entry_points::named_in(tx, number, text).await? {
-                    sqlx::query("UPDATE contacts SET entry_point = $1, language = COALESCE(language, $2) WHERE id = $3")
+        if self.contact.entry_point.is_none()
+            && self.contact.terms_sent_at.is_none()
+            && let Some(text) = m["text"]["body"].as_str()
+            && let Some(ep) = entry_points::named_in(tx, number, text).await?
+        {
+            sqlx::query("UPDATE contacts SET entry_point = $1, language = COALESCE(language, $2) WHERE id = $3")
                         .bind(&ep.code)
                         .bind(&ep.language)
                         .bind(&self.contact.id)
                         .execute(&mut *tx)
                         .await?;
-                    self.contact.entry_point = Some(ep.code);
-                    self.contact.language.get_or_insert(ep.language);
-                }
-            }
+            self.contact.entry_point = Some(ep.code);
+            self.contact.language.get_or_insert(ep.language);
         }
         let due = self
             .contact

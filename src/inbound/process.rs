@@ -271,12 +271,12 @@ impl Change<'_> {
         let at = p["timestamp"]
             .as_i64()
             .or_else(|| p["timestamp"].as_str().and_then(|t| t.parse().ok()));
-        if let (Some(at), Some(last)) = (at, contact.preferences_at) {
-            if at <= last {
-                tx.commit().await?;
-                tracing::info!(contact = %contact.masked(), value, "user_preferences no newer than the last applied: skipped");
-                return Ok(true);
-            }
+        if let (Some(at), Some(last)) = (at, contact.preferences_at)
+            && at <= last
+        {
+            tx.commit().await?;
+            tracing::info!(contact = %contact.masked(), value, "user_preferences no newer than the last applied: skipped");
+            return Ok(true);
         }
         if let Some(at) = at {
             sqlx::query("UPDATE contacts SET preferences_at = $1 WHERE id = $2")

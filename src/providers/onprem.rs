@@ -49,13 +49,13 @@ pub async fn send(
         .map_err(transport)?;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    if (200..300).contains(&status) {
-        if let Some(id) = body["messages"][0]["id"].as_str() {
-            return Ok(Accepted {
-                provider_message_id: id.to_owned(),
-                statuses: vec![],
-            });
-        }
+    if (200..300).contains(&status)
+        && let Some(id) = body["messages"][0]["id"].as_str()
+    {
+        return Ok(Accepted {
+            provider_message_id: id.to_owned(),
+            statuses: vec![],
+        });
     }
     Err(error_of(status, &body))
 }

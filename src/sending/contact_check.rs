@@ -25,13 +25,13 @@ pub async fn check(
         .bind(phone.as_e164())
         .fetch_optional(&s.db.pool)
         .await?;
-        if let Some((status, wa_id, at)) = cached {
-            if now_ms() - at < TTL_MS {
-                return Ok(Some(ContactCheck {
-                    status: ContactStatus::parse(&status),
-                    wa_id,
-                }));
-            }
+        if let Some((status, wa_id, at)) = cached
+            && now_ms() - at < TTL_MS
+        {
+            return Ok(Some(ContactCheck {
+                status: ContactStatus::parse(&status),
+                wa_id,
+            }));
         }
     }
     let Some(result) = s.providers.check_contact(number, phone).await else {

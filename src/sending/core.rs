@@ -56,17 +56,16 @@ impl From<sqlx::Error> for SendError {
 pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendError> {
     let verify_contact = take_verify_contact(&mut req.body)?;
     let request_sha = hex::encode(Sha256::digest(req.body.to_string().as_bytes()));
-    if let Some(key) = &req.idempotency_key {
-        if let Some(earlier) = replay(
+    if let Some(key) = &req.idempotency_key
+        && let Some(earlier) = replay(
             &mut *s.db.pool.acquire().await?,
             &req.number.id,
             key,
             &request_sha,
         )
         .await?
-        {
-            return Ok(earlier);
-        }
+    {
+        return Ok(earlier);
     }
     let message = message::parse(req.body).map_err(SendError::Invalid)?;
     if verify_contact && s.providers.has_contact_check(&req.number) {
@@ -90,10 +89,10 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
     s.db.lock_number(&mut tx, &req.number.id).await?;
     // Asked again under the lock: a concurrent retry with the same key may have
     // been queued meanwhile, and its answer counts, not a fresh gate decision.
-    if let Some(key) = &req.idempotency_key {
-        if let Some(earlier) = replay(&mut tx, &req.number.id, key, &request_sha).await? {
-            return Ok(earlier);
-        }
+    if let Some(key) = &req.idempotency_key
+        && let Some(earlier) = replay(&mut tx, &req.number.id, key, &request_sha).await?
+    {
+        return Ok(earlier);
     }
     let Decision {
         contact,

@@ -75,20 +75,19 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
         return Ok(true);
     };
     let payload: serde_json::Value = serde_json::from_str(&message.payload)?;
-    if let (Some(template), Some(category)) = (&message.template_name, &message.category) {
-        if let Err(blocked) =
+    if let (Some(template), Some(category)) = (&message.template_name, &message.category)
+        && let Err(blocked) =
             still_allowed(services, &message.contact_id, template, category).await?
-        {
-            services.metrics.blocked(blocked.reason());
-            fail(
-                services,
-                &message,
-                blocked.code(),
-                format!("blocked before dispatch: {}", blocked.reason()),
-            )
-            .await?;
-            return Ok(true);
-        }
+    {
+        services.metrics.blocked(blocked.reason());
+        fail(
+            services,
+            &message,
+            blocked.code(),
+            format!("blocked before dispatch: {}", blocked.reason()),
+        )
+        .await?;
+        return Ok(true);
     }
 
     rate_limit::acquire(db, &number).await?;

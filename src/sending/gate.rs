@@ -194,10 +194,11 @@ pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
             business_initiated: false,
         });
     }
-    if let Some(limit) = facts.messaging_limit {
-        if !facts.already_counted && facts.recipients_last_24h >= limit {
-            return Err(Blocked::MessagingLimit { limit });
-        }
+    if let Some(limit) = facts.messaging_limit
+        && !facts.already_counted
+        && facts.recipients_last_24h >= limit
+    {
+        return Err(Blocked::MessagingLimit { limit });
     }
     Ok(Allowed {
         business_initiated: true,

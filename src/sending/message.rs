@@ -91,13 +91,13 @@ pub fn parse(body: Value) -> Check<OutboundMessage> {
         Some(_) => return Err(invalid("messaging_product", "must be \"whatsapp\"")),
         None => return Err(missing("messaging_product")),
     }
-    if let Some(t) = obj.get("recipient_type") {
-        if t != "individual" {
-            return Err(invalid(
-                "recipient_type",
-                "must be \"individual\" (group messages are not supported)",
-            ));
-        }
+    if let Some(t) = obj.get("recipient_type")
+        && t != "individual"
+    {
+        return Err(invalid(
+            "recipient_type",
+            "must be \"individual\" (group messages are not supported)",
+        ));
     }
     let (recipient, input) = recipient(&mut obj)?;
     let kind = match obj.get("type") {
@@ -319,7 +319,7 @@ fn template(t: &Value) -> Check<Content> {
                     Some(Value::Number(n)) => n.as_u64(),
                     _ => None,
                 };
-                if !index.is_some_and(|i| i < 10) {
+                if index.is_none_or(|i| i >= 10) {
                     return Err(invalid(
                         &format!("{field}.index"),
                         "must be a button position from 0 to 9",
@@ -354,10 +354,10 @@ fn interactive(i: &Value) -> Check<()> {
         return Err(invalid("interactive", "must be an object"));
     }
     let kind = string(i, "interactive.type")?;
-    if let Some(header) = i.get("header") {
-        if let Some(text) = optional_string(header, "interactive.header.text")? {
-            length(text, "interactive.header.text", 1, 60)?;
-        }
+    if let Some(header) = i.get("header")
+        && let Some(text) = optional_string(header, "interactive.header.text")?
+    {
+        length(text, "interactive.header.text", 1, 60)?;
     }
     if let Some(footer) = i.get("footer") {
         length(

@@ -106,20 +106,20 @@ async fn record_in(
             .await?;
     }
     // Meta reports a user's in-app marketing stop as error 131050 on a send.
-    if let Some((131050, title)) = &error {
-        if let Some(contact) = contacts::find_by_id(tx, &contact_id).await? {
-            let evidence = Evidence {
-                detail: Some(format!("131050 {title}")),
-                ..Evidence::default()
-            };
-            signals::marketing_stopped(
-                tx,
-                &contact,
-                Some(format!("message:{message_id}")),
-                evidence,
-            )
-            .await?;
-        }
+    if let Some((131050, title)) = &error
+        && let Some(contact) = contacts::find_by_id(tx, &contact_id).await?
+    {
+        let evidence = Evidence {
+            detail: Some(format!("131050 {title}")),
+            ..Evidence::default()
+        };
+        signals::marketing_stopped(
+            tx,
+            &contact,
+            Some(format!("message:{message_id}")),
+            evidence,
+        )
+        .await?;
     }
     Ok(true)
 }
