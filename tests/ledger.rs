@@ -160,62 +160,6 @@ async fn erase(app: &TestApp, phone: &str) {
         .unwrap();
 }
 
-/// Every (table, column) of the database.
-async fn all_columns(app: &TestApp) -> Vec<(String, String)> {
-    let pool = &app.raw_db().pool;
-    if app.db.is_postgres() {
-        sqlx::query_as(
-            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
-             WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap()
-    } else {
-        let tables: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        let mut all = Vec::new();
-        for (table,) in tables {
-            let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info($1)")
-                .bind(&table)
-                .fetch_all(pool)
-                .await
-                .unwrap();
-            all.extend(columns.into_iter().map(|(c,)| (table.clone(), c)));
-        }
-        all
-    }
-}
-
-/// Where in the whole database any of `needles` occurs, as `table.column: needle`.
-async fn find_everywhere(app: &TestApp, needles: &[&str]) -> Vec<String> {
-    let columns = all_columns(app).await;
-    assert!(
-        columns.len() > 50,
-        "the scan must see the whole schema, saw {columns:?}"
-    );
-    let mut hits = Vec::new();
-    for (table, column) in &columns {
-        for needle in needles {
-            let sql = format!(
-                "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
-            );
-            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(format!("%{needle}%"))
-                .fetch_one(&app.raw_db().pool)
-                .await
-                .unwrap();
-            if n > 0 {
-                hits.push(format!("{table}.{column}: {needle} ({n} rows)"));
-            }
-        }
-    }
-    hits
-}
-
 // ---------------------------------------------------------------------------
 // 1. Recording and reading
 // ---------------------------------------------------------------------------

@@ -41,6 +41,19 @@ pub async fn enqueue(
     if !config::exists(conn, business_number_id).await? {
         return Ok(false);
     }
+    insert(conn, business_number_id, contact_id, kind, body).await?;
+    Ok(true)
+}
+
+/// Queues `body` for a number whose webhook the caller found configured (callers
+/// that check first spare building a body nobody will receive).
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    contact_id: Option<&str>,
+    kind: Kind,
+    body: &Value,
+) -> anyhow::Result<()> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO forwards (id, business_number_id, contact_id, kind, body, state, attempts, next_attempt_at, created_at) \
@@ -54,7 +67,7 @@ pub async fn enqueue(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Meta's webhook envelope around one change of field `messages`.
@@ -103,13 +116,12 @@ pub async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> a
         "hash": event.hash,
     });
     let contact_id = (event.action != "erased").then_some(event.subject_id.as_str());
-    enqueue(
+    insert(
         conn,
         &event.business_number_id,
         contact_id,
         Kind::Consent,
         &body,
     )
-    .await?;
-    Ok(())
+    .await
 }

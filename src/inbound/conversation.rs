@@ -465,15 +465,7 @@ impl Talk<'_, '_> {
             }
             Command::Start => {
                 let events = consent::events_for_subject(tx, &self.contact.id).await?;
-                let states = consent::derive_states(&events);
-                let restore: Vec<String> = signals::withdrawn_by_last_stop(&events)
-                    .into_iter()
-                    .filter(|n| {
-                        states
-                            .get(n)
-                            .is_some_and(|s| s.state == consent::ConsentState::Withdrawn)
-                    })
-                    .collect();
+                let restore = signals::withdrawn_by_last_stop(&events);
                 if restore.is_empty() {
                     replies::nothing_to_start(language)
                 } else {

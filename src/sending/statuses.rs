@@ -164,6 +164,6 @@ async fn forward(
     }
     let body =
         forwarding::meta_envelope(&number, &number.phone_number_id, json!({"statuses": [st]}));
-    forwarding::enqueue(conn, &number_id, Some(&contact_id), Kind::Status, &body).await?;
+    forwarding::insert(conn, &number_id, Some(&contact_id), Kind::Status, &body).await?;
     Ok(())
 }

@@ -272,7 +272,10 @@ pub fn cli(db_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Ou
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    // A command that refuses its arguments may exit before reading its input.
+    if let Err(e) = input.write_all(stdin.unwrap_or("").as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     drop(input);
     child.wait_with_output().unwrap()
 }
@@ -371,6 +374,77 @@ impl TestApp {
             .map(|(p,)| serde_json::from_str(&p).unwrap())
             .collect()
     }
+}
+
+/// Every (table, column) of the database.
+pub async fn all_columns(app: &TestApp) -> Vec<(String, String)> {
+    let pool = &app.raw_db().pool;
+    if app.db.is_postgres() {
+        sqlx::query_as(
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    } else {
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let mut all = Vec::new();
+        for (table,) in tables {
+            let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info($1)")
+                .bind(&table)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+            all.extend(columns.into_iter().map(|(c,)| (table.clone(), c)));
+        }
+        all
+    }
+}
+
+/// Where in the whole database any of `needles` occurs, as `table.column: needle`.
+pub async fn find_everywhere(app: &TestApp, needles: &[&str]) -> Vec<String> {
+    let columns = all_columns(app).await;
+    assert!(
+        columns.len() > 50,
+        "the scan must see the whole schema, saw {columns:?}"
+    );
+    let tables: std::collections::BTreeSet<&str> =
+        columns.iter().map(|(t, _)| t.as_str()).collect();
+    for must in [
+        "contacts",
+        "messages",
+        "inbound_messages",
+        "webhook_payloads",
+        "ledger_evidence",
+        "entry_points",
+    ] {
+        assert!(
+            tables.contains(must),
+            "the scan must see {must}: {tables:?}"
+        );
+    }
+    let mut hits = Vec::new();
+    for (table, column) in &columns {
+        for needle in needles {
+            let sql = format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
+            );
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(format!("%{needle}%"))
+                .fetch_one(&app.raw_db().pool)
+                .await
+                .unwrap();
+            if n > 0 {
+                hits.push(format!("{table}.{column}: {needle} ({n} rows)"));
+            }
+        }
+    }
+    hits
 }
 
 /// The Meta error code of an error answer.
