@@ -53,7 +53,7 @@ fn keys_of(secret: &[u8], contact: &Contact) -> Vec<String> {
 }
 
 /// Deletes every row that names the person or holds what they wrote: the contact,
-/// their messages both ways, stored webhook payloads, evidence, pending forwards,
+/// their messages both ways, their part of stored webhook payloads, evidence, pending forwards,
 /// contact checks and blocked-send records. Ledger events stay (they name only the
 /// contact's random id). Used by erasure and by a decline in chat.
 pub async fn forget(
@@ -76,8 +76,6 @@ pub async fn forget(
         "DELETE FROM message_statuses WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
         "DELETE FROM messages WHERE contact_id = $1",
         "DELETE FROM inbound_messages WHERE contact_id = $1",
-        "DELETE FROM webhook_payloads WHERE id IN (SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1)",
-        "DELETE FROM webhook_payload_contacts WHERE contact_id = $1",
         "DELETE FROM forwards WHERE contact_id = $1",
     ];
     for sql in by_contact {
@@ -86,6 +84,13 @@ pub async fn forget(
             .execute(&mut *conn)
             .await?;
     }
+    crate::inbound::store::forget_person(
+        &mut *conn,
+        &contact.id,
+        contact.wa_id.as_deref(),
+        contact.user_id.as_deref(),
+    )
+    .await?;
     if let Some(wa_id) = &contact.wa_id {
         sqlx::query("DELETE FROM contact_checks WHERE business_number_id = $1 AND (wa_id = $2 OR input = $3)")
             .bind(&contact.business_number_id)

@@ -693,6 +693,66 @@ async fn declining_erases_every_trace_and_only_counts_the_decline() {
     assert_eq!(terms_messages(&sent).len(), 1, "new terms: {sent:?}");
 }
 
+#[tokio::test]
+async fn a_decline_batched_with_someone_elses_message_takes_only_the_decliner_away() {
+    let app = TestApp::spawn().await;
+    let gina = person(6);
+    let hugo = person(7);
+    let gina_text = text(&app, &gina, "Gina private words 2468").await;
+    assert_eq!(terms_messages(&app.sent_to(&gina).await).len(), 1);
+
+    // Meta batches Gina's decline and Hugo's first message into one payload.
+    let decline = wamid();
+    let hugo_text = wamid();
+    let mut batch = inbound_button_reply(&gina, &decline, "assent_terms_decline");
+    let hugo_payload = inbound_text(&hugo, &hugo_text, "Hugo asks about opening hours");
+    let value = &mut batch["entry"][0]["changes"][0]["value"];
+    let hugo_value = &hugo_payload["entry"][0]["changes"][0]["value"];
+    value["contacts"]
+        .as_array_mut()
+        .unwrap()
+        .push(hugo_value["contacts"][0].clone());
+    value["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(hugo_value["messages"][0].clone());
+    app.webhook(&batch).await;
+
+    let gina_needles = [gina.as_str(), "Gina private words", &gina_text, &decline];
+    let hits = find_everywhere(&app, &gina_needles).await;
+    assert!(
+        hits.is_empty(),
+        "traces of Gina after her decline: {hits:?}"
+    );
+    assert_eq!(inbound_state(&app, &hugo_text).await, "held");
+    assert_eq!(terms_messages(&app.sent_to(&hugo).await).len(), 1);
+    // Hugo's message is still on record in the stored payload.
+    let kept = find_everywhere(&app, &["Hugo asks about opening hours"]).await;
+    assert!(
+        kept.iter().any(|h| h.starts_with("webhook_payloads.body")),
+        "{kept:?}"
+    );
+
+    // Processing of the batch is retried (as after a crash or a failed
+    // transaction): Hugo's message is still there to process, once, and Gina
+    // does not come back.
+    let retried = sqlx::query(
+        "UPDATE webhook_payloads SET state = 'pending', next_attempt_at = 0, lease_until = NULL \
+         WHERE body LIKE '%opening hours%'",
+    )
+    .execute(&app.raw_db().pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(retried, 1, "the batch payload is kept for a retry");
+    app.settle().await;
+    assert_eq!(terms_messages(&app.sent_to(&hugo).await).len(), 1);
+    assert_eq!(inbound_state(&app, &hugo_text).await, "held");
+    let hits = find_everywhere(&app, &gina_needles).await;
+    assert!(hits.is_empty(), "traces of Gina after the retry: {hits:?}");
+    assert!(app.sent_to(&gina).await.is_empty());
+}
+
 // ---------------------------------------------------------------------------
 // 6. Default keywords
 // ---------------------------------------------------------------------------
