@@ -17,6 +17,48 @@ pub const SANDBOX_ID: &str = "100000000000001";
 pub const ALICE: &str = "+34612345678";
 pub const BOB: &str = "+34612345679";
 
+/// Everything logged so far by every app in this test binary (one global
+/// subscriber, so other tests' lines are in it too), at the production default
+/// level and Assent's own most verbose one. TEST_LOG=1 also prints it.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprint!("{}", String::from_utf8_lossy(buf));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,sqlx=warn,assent=trace")
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    });
+}
+
+/// How Assent shows a number in logs and reports: first two, last three digits.
+pub fn masked_digits(wa_id: &str) -> String {
+    let n = wa_id.len();
+    format!("+{}{}{}", &wa_id[..2], "•".repeat(n - 5), &wa_id[n - 3..])
+}
+
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
@@ -103,12 +145,7 @@ impl TestApp {
 
     /// Assent on an existing database; `workers: 0` accepts but never dispatches.
     pub async fn spawn_on(db: TestDb, workers: usize) -> Self {
-        if std::env::var("TEST_LOG").is_ok() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("info,sqlx=warn")
-                .with_test_writer()
-                .try_init();
-        }
+        capture_logs();
         let app = Application::build(&settings(&db.url, workers))
             .await
             .expect("app builds");
@@ -228,13 +265,13 @@ impl TestApp {
 
     /// Waits until every accepted message was handed to its provider.
     pub async fn drain(&self) {
-        for _ in 0..400 {
+        for _ in 0..800 {
             if assent::sending::outbox::depth(self.raw_db()).await.unwrap() == 0 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("queue did not drain in 10 s");
+        panic!("queue did not drain in 20 s");
     }
 
     pub async fn message_status(&self, id: &str) -> (String, Option<i64>) {
@@ -347,7 +384,7 @@ impl TestApp {
 
     /// Waits until no webhook payload is pending and the outbox is empty.
     pub async fn settle(&self) {
-        for _ in 0..400 {
+        for _ in 0..800 {
             let (pending,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM webhook_payloads WHERE state = 'pending'")
                     .fetch_one(&self.raw_db().pool)
@@ -358,7 +395,7 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("webhooks did not settle in 10 s");
+        panic!("webhooks did not settle in 20 s");
     }
 
     /// Payloads of the messages sent to `wa_id` (newest last).
