@@ -70,6 +70,14 @@ pub async fn forget(
         .execute(&mut *conn)
         .await?;
     }
+    // First: the person's message ids find their entries in stored payloads.
+    crate::inbound::store::forget_person(
+        &mut *conn,
+        &contact.id,
+        contact.wa_id.as_deref(),
+        contact.user_id.as_deref(),
+    )
+    .await?;
     let by_contact = [
         "DELETE FROM ledger_evidence WHERE subject_id = $1",
         "DELETE FROM idempotency_keys WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
@@ -84,13 +92,6 @@ pub async fn forget(
             .execute(&mut *conn)
             .await?;
     }
-    crate::inbound::store::forget_person(
-        &mut *conn,
-        &contact.id,
-        contact.wa_id.as_deref(),
-        contact.user_id.as_deref(),
-    )
-    .await?;
     if let Some(wa_id) = &contact.wa_id {
         sqlx::query("DELETE FROM contact_checks WHERE business_number_id = $1 AND (wa_id = $2 OR input = $3)")
             .bind(&contact.business_number_id)

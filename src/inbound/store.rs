@@ -5,6 +5,7 @@
 use crate::db::{Db, new_id, now_ms};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 
 /// Stores a verified payload; false when the very same bytes were stored before
 /// (a replay, or Meta's retry of a POST we already acknowledged).
@@ -102,39 +103,47 @@ pub async fn link(
     Ok(())
 }
 
-/// Removes one person from the stored payloads that speak of them. Meta batches
-/// several people into one payload, so a payload that still carries someone else's
-/// messages, statuses or preferences keeps them (a retry of that payload must still
-/// find them) and loses only this person's entries; any other payload is deleted.
+/// Removes one person from the stored payloads that speak of them. A fully
+/// processed payload tied to nobody else is deleted. Meta batches several people
+/// into one payload, so one that is tied to others, or still being processed (the
+/// others may not be tied to it yet), loses only this person's entries and keeps
+/// the rest for a retry; if the person cannot be taken out cleanly, it goes whole.
+/// Call before the person's messages are deleted: their ids identify their entries.
 pub async fn forget_person(
     conn: &mut sqlx::AnyConnection,
     contact_id: &str,
     wa_id: Option<&str>,
     user_id: Option<&str>,
 ) -> anyhow::Result<()> {
-    let payloads: Vec<(String, String)> = sqlx::query_as(
-        "SELECT p.id, p.body FROM webhook_payloads p \
-         JOIN webhook_payload_contacts l ON l.payload_id = p.id WHERE l.contact_id = $1",
+    sqlx::query(
+        "DELETE FROM webhook_payloads WHERE state = 'done' AND id IN \
+         (SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM webhook_payload_contacts o \
+                         WHERE o.payload_id = webhook_payloads.id AND o.contact_id <> $1)",
     )
     .bind(contact_id)
-    .fetch_all(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    for (id, body) in payloads {
-        match without_person(&body, wa_id, user_id) {
-            Some(rest) => {
-                sqlx::query("UPDATE webhook_payloads SET body = $1 WHERE id = $2")
-                    .bind(rest)
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?
-            }
-            None => {
-                sqlx::query("DELETE FROM webhook_payloads WHERE id = $1")
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?
-            }
+    let shared: Vec<(String,)> =
+        sqlx::query_as("SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1")
+            .bind(contact_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if !shared.is_empty() {
+        let person = Person {
+            wa_id,
+            user_id,
+            message_ids: ids(
+                conn,
+                "SELECT id FROM inbound_messages WHERE contact_id = $1 UNION \
+                 SELECT provider_message_id FROM messages WHERE contact_id = $1 AND provider_message_id IS NOT NULL",
+                contact_id,
+            )
+            .await?,
         };
+        for (id,) in shared {
+            take_out(conn, &id, &person).await?;
+        }
     }
     sqlx::query("DELETE FROM webhook_payload_contacts WHERE contact_id = $1")
         .bind(contact_id)
@@ -143,47 +152,142 @@ pub async fn forget_person(
     Ok(())
 }
 
-/// Entries that name a person, by array, and the fields that name them there.
-const PERSONAL_ARRAYS: [(&str, [&str; 2]); 4] = [
-    ("contacts", ["wa_id", "user_id"]),
-    ("messages", ["from", "from_user_id"]),
-    ("statuses", ["recipient_id", "recipient_user_id"]),
-    ("user_preferences", ["wa_id", "user_id"]),
-];
+async fn ids(
+    conn: &mut sqlx::AnyConnection,
+    sql: &'static str,
+    contact_id: &str,
+) -> anyhow::Result<HashSet<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(sql)
+        .bind(contact_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
 
-/// The payload without the person's entries, or None when nothing about anyone
-/// else is left in it, or when the person is still named somewhere this does not
-/// know to look (then the whole payload must go).
-fn without_person(body: &str, wa_id: Option<&str>, user_id: Option<&str>) -> Option<String> {
-    let mut root: Value = serde_json::from_str(body).ok()?;
-    let is_them = |v: &Value, fields: &[&str; 2]| {
-        let [by_phone, by_user] = fields;
-        (wa_id.is_some() && v[by_phone].as_str() == wa_id)
-            || (user_id.is_some() && v[by_user].as_str() == user_id)
-    };
-    let mut others_left = false;
-    for entry in root["entry"].as_array_mut().into_iter().flatten() {
-        for change in entry["changes"].as_array_mut().into_iter().flatten() {
-            for (array, fields) in &PERSONAL_ARRAYS {
-                if let Some(items) = change["value"][*array].as_array_mut() {
-                    items.retain(|item| !is_them(item, fields));
-                    others_left |= *array != "contacts" && !items.is_empty();
-                }
+/// Rewrites (or deletes) one payload without the person. The write is
+/// conditional on the body read, so two people forgotten at once on PostgreSQL
+/// (different numbers of one account, different locks) cannot undo each other.
+async fn take_out(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    person: &Person<'_>,
+) -> anyhow::Result<()> {
+    loop {
+        let Some((body,)): Option<(String,)> =
+            sqlx::query_as("SELECT body FROM webhook_payloads WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        else {
+            return Ok(());
+        };
+        let written = match person.removed_from(&body) {
+            Some(rest) => {
+                sqlx::query("UPDATE webhook_payloads SET body = $1 WHERE id = $2 AND body = $3")
+                    .bind(rest)
+                    .bind(id)
+                    .bind(&body)
+                    .execute(&mut *conn)
+                    .await?
             }
+            None => {
+                sqlx::query("DELETE FROM webhook_payloads WHERE id = $1 AND body = $2")
+                    .bind(id)
+                    .bind(&body)
+                    .execute(&mut *conn)
+                    .await?
+            }
+        };
+        if written.rows_affected() > 0 {
+            return Ok(());
         }
     }
-    let rest = serde_json::to_string(&root).ok()?;
-    let still_named = [wa_id, user_id]
-        .into_iter()
-        .flatten()
-        .any(|id| rest.contains(id));
-    (others_left && !still_named).then_some(rest)
+}
+
+/// What identifies a person's entries in a payload: their current ids and the ids
+/// of their messages both ways (which also catch entries from before a change of
+/// number, or a status whose recipient Meta wrote in another form).
+struct Person<'a> {
+    wa_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    message_ids: HashSet<String>,
+}
+
+impl Person<'_> {
+    fn is(&self, v: &Value, by_phone: &str, by_user: &str) -> bool {
+        let matches = |field: &str, id: Option<&str>| {
+            id.is_some() && v.get(field).and_then(Value::as_str) == id
+        };
+        matches(by_phone, self.wa_id)
+            || matches(by_user, self.user_id)
+            || v.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| self.message_ids.contains(id))
+    }
+
+    /// The payload without the person's entries; None when none of theirs was
+    /// found (so what names them is somewhere this does not look), when nobody
+    /// else is left in it, or when they are still named anywhere in it.
+    fn removed_from(&self, body: &str) -> Option<String> {
+        let mut root: Value = serde_json::from_str(body).ok()?;
+        let (mut removed, mut others_left) = (false, false);
+        let values = root
+            .get_mut("entry")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.get_mut("changes").and_then(Value::as_array_mut))
+            .flatten()
+            .filter_map(|change| change.get_mut("value").and_then(Value::as_object_mut));
+        for value in values {
+            for (array, by_phone, by_user) in [
+                ("messages", "from", "from_user_id"),
+                ("statuses", "recipient_id", "recipient_user_id"),
+                ("user_preferences", "wa_id", "user_id"),
+            ] {
+                if let Some(items) = value.get_mut(array).and_then(Value::as_array_mut) {
+                    let before = items.len();
+                    items.retain(|item| !self.is(item, by_phone, by_user));
+                    removed |= items.len() < before;
+                    others_left |= !items.is_empty();
+                }
+            }
+            // `contacts` describes the senders of `messages`: keep only those
+            // whose messages are still there.
+            let senders: HashSet<String> = value
+                .get("messages")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|m| [m.get("from"), m.get("from_user_id")])
+                .flatten()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect();
+            if let Some(contacts) = value.get_mut("contacts").and_then(Value::as_array_mut) {
+                contacts.retain(|c| {
+                    [c.get("wa_id"), c.get("user_id")]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .any(|id| senders.contains(id))
+                });
+            }
+        }
+        let rest = serde_json::to_string(&root).ok()?;
+        let still_named = [self.wa_id, self.user_id]
+            .into_iter()
+            .flatten()
+            .chain(self.message_ids.iter().map(String::as_str))
+            .any(|id| rest.contains(id));
+        (removed && others_left && !still_named).then_some(rest)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::without_person;
+    use super::Person;
     use serde_json::json;
+    use std::collections::HashSet;
 
     fn batch() -> String {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{
@@ -196,9 +300,17 @@ mod tests {
         .to_string()
     }
 
+    fn ann(message_ids: &[&str]) -> Person<'static> {
+        Person {
+            wa_id: Some("111"),
+            user_id: None,
+            message_ids: message_ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
     #[test]
     fn a_batch_keeps_the_others_and_loses_every_word_of_the_person() {
-        let rest = without_person(&batch(), Some("111"), None).unwrap();
+        let rest = ann(&["m1"]).removed_from(&batch()).unwrap();
         for gone in ["111", "Ann", "ann's words", "m1"] {
             assert!(!rest.contains(gone), "{gone} left in {rest}");
         }
@@ -210,14 +322,53 @@ mod tests {
     #[test]
     fn a_payload_about_the_person_alone_goes_whole() {
         let only_ann = batch().replace("222", "111");
-        assert_eq!(without_person(&only_ann, Some("111"), None), None);
+        assert_eq!(ann(&[]).removed_from(&only_ann), None);
     }
 
     #[test]
     fn a_person_named_where_redaction_does_not_look_takes_the_payload_with_them() {
         // e.g. a system message about Bob that names Ann's number as the new one.
         let named_elsewhere = batch().replace("bob's words", "call 111");
-        assert_eq!(without_person(&named_elsewhere, Some("111"), None), None);
+        assert_eq!(ann(&[]).removed_from(&named_elsewhere), None);
+    }
+
+    #[test]
+    fn entries_from_before_a_change_of_number_are_found_by_message_id() {
+        // Ann wrote as 999 before she changed her number to 111.
+        let old_number = batch().replace("\"111\"", "\"999\"");
+        assert_eq!(
+            ann(&[]).removed_from(&old_number),
+            None,
+            "nothing of hers recognised: the payload goes whole"
+        );
+        let rest = ann(&["m1"]).removed_from(&old_number).unwrap();
+        for gone in ["999", "Ann", "ann's words"] {
+            assert!(!rest.contains(gone), "{gone} left in {rest}");
+        }
+        assert!(rest.contains("bob's words"), "{rest}");
+    }
+
+    #[test]
+    fn a_status_of_a_message_to_the_person_goes_by_its_id() {
+        let body = json!({"entry": [{"changes": [{"value": {
+            "statuses": [{"id": "out1", "status": "read", "recipient_id": "5211"},
+                         {"id": "out2", "status": "read", "recipient_id": "222"}]}}]}]})
+        .to_string();
+        let rest = ann(&["out1"]).removed_from(&body).unwrap();
+        assert!(!rest.contains("out1") && !rest.contains("5211"), "{rest}");
+        assert!(rest.contains("out2"), "{rest}");
+    }
+
+    #[test]
+    fn odd_shapes_are_not_a_panic() {
+        for body in [
+            r#"{"entry": 5}"#,
+            r#"{"entry": [5, {"changes": "x"}]}"#,
+            r#"[1]"#,
+            "null",
+        ] {
+            assert_eq!(ann(&["m1"]).removed_from(body), None, "{body}");
+        }
     }
 
     #[test]
@@ -225,7 +376,12 @@ mod tests {
         let by_user = batch()
             .replace(r#""wa_id":"111""#, r#""user_id":"US.ann""#)
             .replace(r#""from":"111""#, r#""from_user_id":"US.ann""#);
-        let rest = without_person(&by_user, None, Some("US.ann")).unwrap();
+        let person = Person {
+            wa_id: None,
+            user_id: Some("US.ann"),
+            message_ids: HashSet::new(),
+        };
+        let rest = person.removed_from(&by_user).unwrap();
         assert!(
             !rest.contains("US.ann") && !rest.contains("ann's words"),
             "{rest}"

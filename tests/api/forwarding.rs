@@ -817,11 +817,11 @@ async fn a_failing_endpoint_gets_the_forward_again_until_it_takes_it() {
 async fn an_unreachable_endpoint_then_a_new_url_delivers_what_was_owed() {
     let app = TestApp::spawn().await;
     let business = Business::start().await;
-    // A port nobody listens on any more.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port held (bound, so no other test's server can take it) but not
+    // listening: connections to it are refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = held.local_addr().unwrap().port();
     let secret = configure(&app, &format!("http://127.0.0.1:{closed}/hook")).await;
     assert_eq!(app.consent(ALICE, "offers", "grant").await.0, 201);
 

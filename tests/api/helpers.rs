@@ -53,6 +53,24 @@ fn capture_logs() {
     });
 }
 
+/// Checks the captured log: `seen` (e.g. a masked number) proves the capture saw
+/// this test's activity, and no line holds any of `needles`.
+pub fn assert_not_logged(seen: &str, needles: &[&str]) {
+    let logged = logs();
+    assert!(
+        logged.contains(seen),
+        "{seen} never logged: is the capture on?"
+    );
+    let leaks: Vec<&str> = logged
+        .lines()
+        .filter(|line| needles.iter().any(|n| line.contains(n)))
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "log lines with a number or a text: {leaks:#?}"
+    );
+}
+
 /// How Assent shows a number in logs and reports: first two, last three digits.
 pub fn masked_digits(wa_id: &str) -> String {
     let n = wa_id.len();
@@ -120,10 +138,10 @@ pub fn settings(db_url: &str, workers: usize) -> Settings {
             retry_base: Duration::from_millis(50),
             retry_max: Duration::from_millis(400),
             give_up_after: Duration::from_secs(7 * 24 * 60 * 60),
-            timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(10),
             poll: Duration::from_millis(25),
         },
-        provider_timeout: Duration::from_millis(700),
+        provider_timeout: Duration::from_secs(5),
     }
 }
 

@@ -111,7 +111,8 @@ async fn upstream_429_5xx_and_timeouts_are_retried_and_the_message_is_sent_once(
     standin.fail_next(&[
         Fault::Error(429, 130429),
         Fault::Error(503, 2),
-        Fault::Slow(Duration::from_millis(1500)),
+        // Longer than the provider timeout of the test settings (5 s).
+        Fault::Slow(Duration::from_secs(6)),
         Fault::Error(400, 131056),
     ]);
     app.inbound_on(CLOUD_ID, ALICE, Duration::ZERO).await;
@@ -383,8 +384,9 @@ async fn dispatch_keeps_to_the_numbers_rate_limit() {
         assert_eq!(app.send(&text_body(&phone, "hi")).await.0, 200);
     }
     let db = app.stop().await;
-    let app = TestApp::spawn_on(db, 4).await;
+    // Timed from before the start: the workers take the first token at once.
     let started = std::time::Instant::now();
+    let app = TestApp::spawn_on(db, 4).await;
     app.drain().await;
     let took = started.elapsed();
     assert!(

@@ -1159,7 +1159,8 @@ async fn user_changed_number_moves_the_contact_to_the_new_number() {
     let app = TestApp::spawn().await;
     let old = "34612345626";
     let new = "34612345627";
-    app.webhook(&inbound_text(old, "wamid.before1", "Hi")).await;
+    app.webhook(&inbound_text(old, "wamid.before1", "Hi from my old phone"))
+        .await;
     let (contact_id,): (String,) = sqlx::query_as("SELECT id FROM contacts WHERE wa_id = $1")
         .bind(old)
         .fetch_one(&app.raw_db().pool)
@@ -1198,6 +1199,35 @@ async fn user_changed_number_moves_the_contact_to_the_new_number() {
     assert_eq!(app.count("contacts").await, 1);
     let consents = app.consents(&format!("+{new}")).await;
     assert_eq!(state_of(&consents, "offers"), "granted", "{consents}");
+
+    // Erasure finds what was stored under the old number too.
+    let needles = [
+        old,
+        new,
+        "from my old phone",
+        "wamid.before1",
+        "wamid.system1",
+    ];
+    assert!(!find_everywhere(&app, &needles).await.is_empty());
+    let contact = {
+        let mut conn = app.raw_db().pool.acquire().await.unwrap();
+        let number = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        let who = assent::domain::Recipient::Phone(
+            assent::domain::PhoneNumber::parse(&format!("+{new}")).unwrap(),
+        );
+        assent::contacts::find(&mut conn, &number.id, &who)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assent::consent::erase_contact(app.raw_db(), &app.services.secret, &contact, "staff:test")
+        .await
+        .unwrap();
+    let hits = find_everywhere(&app, &needles).await;
+    assert!(hits.is_empty(), "traces left after erasure: {hits:?}");
 }
 
 // ---------------------------------------------------------------------------
