@@ -52,16 +52,10 @@ pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
 }
 
 /// Processing ended. A payload is kept (as the record of what Meta told us) only
-/// when it names nobody, or names people we can find it by for erasure; one that
-/// carries personal data we could not attribute is deleted.
+/// when everything personal in it was tied to a contact, so erasure finds it; one
+/// that carries personal data we could not attribute is deleted.
 pub async fn finish(db: &Db, job: &Claimed, keep: bool) -> anyhow::Result<()> {
-    let linked: Option<(String,)> = sqlx::query_as(
-        "SELECT contact_id FROM webhook_payload_contacts WHERE payload_id = $1 LIMIT 1",
-    )
-    .bind(&job.id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let sql = if keep || linked.is_some() {
+    let sql = if keep {
         "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2"
     } else {
         "DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2"
@@ -125,7 +119,11 @@ pub async fn forget_person(
     .execute(&mut *conn)
     .await?;
     let shared: Vec<(String,)> =
-        sqlx::query_as("SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1")
+        // In a fixed order: two erasures sharing payloads never wait on each other
+        // in a cycle.
+        sqlx::query_as(
+            "SELECT payload_id FROM webhook_payload_contacts WHERE contact_id = $1 ORDER BY payload_id",
+        )
             .bind(contact_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -218,11 +216,21 @@ impl Person<'_> {
         let matches = |field: &str, id: Option<&str>| {
             id.is_some() && v.get(field).and_then(Value::as_str) == id
         };
+        // An entry that merely mentions them (a system message about a change
+        // to their number, a text quoting it) goes too.
+        let mentions = || {
+            let text = v.to_string();
+            [self.wa_id, self.user_id]
+                .into_iter()
+                .flatten()
+                .any(|id| text.contains(id))
+        };
         matches(by_phone, self.wa_id)
             || matches(by_user, self.user_id)
             || v.get("id")
                 .and_then(Value::as_str)
                 .is_some_and(|id| self.message_ids.contains(id))
+            || mentions()
     }
 
     /// The payload without the person's entries; None when none of theirs was
@@ -326,10 +334,36 @@ mod tests {
     }
 
     #[test]
-    fn a_person_named_where_redaction_does_not_look_takes_the_payload_with_them() {
-        // e.g. a system message about Bob that names Ann's number as the new one.
-        let named_elsewhere = batch().replace("bob's words", "call 111");
-        assert_eq!(ann(&[]).removed_from(&named_elsewhere), None);
+    fn an_entry_that_mentions_the_person_goes_with_them() {
+        let mentioned = batch().replace("\"222\"", "\"333\"").replace(
+            "}]}}]}]}",
+            "},\
+            {\"from\":\"222\",\"id\":\"m3\",\"text\":{\"body\":\"Ann is 111\"}}]}}]}]}",
+        );
+        let rest = ann(&["m1"]).removed_from(&mentioned).unwrap();
+        assert!(!rest.contains("111") && !rest.contains("Ann is"), "{rest}");
+        assert!(rest.contains("bob's words"), "{rest}");
+    }
+
+    #[test]
+    fn a_change_of_number_to_the_persons_number_is_theirs() {
+        // Ann, now 111, changed from 999: the system message comes from 999.
+        let body = json!({"entry": [{"changes": [{"value": {
+            "contacts": [{"wa_id": "999"}, {"wa_id": "222"}],
+            "messages": [{"from": "999", "id": "s1", "type": "system",
+                          "system": {"type": "user_changed_number", "wa_id": "111",
+                                     "body": "User A changed from +999 to +111"}},
+                         {"from": "222", "id": "m2", "text": {"body": "bob's words"}}]}}]}]})
+        .to_string();
+        let rest = ann(&[]).removed_from(&body).unwrap();
+        assert!(!rest.contains("999") && !rest.contains("111"), "{rest}");
+        assert!(rest.contains("bob's words"), "{rest}");
+    }
+
+    #[test]
+    fn a_person_named_outside_the_entries_takes_the_payload_with_them() {
+        let named_outside = batch().replace("\"id\":\"W\"", "\"id\":\"W\",\"note\":\"111\"");
+        assert_eq!(ann(&["m1"]).removed_from(&named_outside), None);
     }
 
     #[test]

@@ -1391,3 +1391,23 @@ async fn a_user_preference_older_than_the_last_applied_changes_nothing() {
     assert_eq!(state_of(&consents, "offers"), "granted", "{consents}");
     assert_eq!(state_of(&consents, "product_news"), "granted", "{consents}");
 }
+
+#[tokio::test]
+async fn a_batch_with_words_nobody_can_be_found_by_is_not_kept() {
+    let app = TestApp::spawn().await;
+    // Bob's message is tied to his contact; the second names no sender at all, so
+    // an erasure could never find it: the stored payload must not outlive processing.
+    let mut payload = inbound_text("34612345642", "wamid.mixed1", "Bob asks a question");
+    payload["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(
+            json!({"id": "wamid.mixed2", "timestamp": now_secs(), "type": "text",
+                     "text": {"body": "Orphan words from nobody"}}),
+        );
+    app.webhook(&payload).await;
+    assert_eq!(app.count("inbound_messages").await, 1);
+    let hits = find_everywhere(&app, &["Orphan words from nobody"]).await;
+    assert!(hits.is_empty(), "unattributable words kept: {hits:?}");
+    assert_eq!(app.count("webhook_payloads").await, 0);
+}
