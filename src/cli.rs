@@ -5,7 +5,7 @@ use crate::consent::{self, ExportFilter, ExportFormat};
 use crate::db::Db;
 use crate::domain::PhoneNumber;
 use crate::numbers::{self, NewNumber, ProviderKind};
-use crate::services::DispatchSettings;
+use crate::services::{DispatchSettings, ForwardSettings};
 use crate::startup::Application;
 use crate::{api_keys, users};
 use clap::{Args, Parser, Subcommand};
@@ -75,6 +75,10 @@ struct ServeArgs {
     /// Timeout of one provider call, in milliseconds.
     #[arg(long, env = "ASSENT_PROVIDER_TIMEOUT_MS", default_value_t = 15000)]
     provider_timeout_ms: u64,
+    /// Let businesses forward to loopback, private and link-local addresses (their
+    /// endpoint is on your own network); refused by default against request forgery.
+    #[arg(long, env = "ASSENT_FORWARD_TO_INTERNAL")]
+    forward_to_internal: bool,
 }
 
 #[derive(Subcommand)]
@@ -229,7 +233,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 retry_base: Duration::from_millis(args.retry_base_ms),
                 ..DispatchSettings::default()
             },
-            forward: Default::default(),
+            forward: ForwardSettings {
+                to_internal: args.forward_to_internal,
+                ..ForwardSettings::default()
+            },
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
         };
         let app = Application::build(&settings).await?;

@@ -40,6 +40,9 @@ pub struct ForwardSettings {
     pub give_up_after: Duration,
     pub timeout: Duration,
     pub poll: Duration,
+    /// Whether a webhook URL may point into private, loopback or link-local
+    /// networks (see `forwarding::target`).
+    pub to_internal: bool,
 }
 
 impl Default for ForwardSettings {
@@ -50,6 +53,7 @@ impl Default for ForwardSettings {
             give_up_after: Duration::from_secs(7 * 24 * 60 * 60),
             timeout: Duration::from_secs(10),
             poll: Duration::from_secs(1),
+            to_internal: false,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::sending::dispatcher;
-use crate::services::Services;
+use crate::services::{ForwardSettings, Services};
 use crate::{forwarding, http, inbound, secret};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
@@ -29,6 +29,20 @@ fn access_log() -> actix_web::middleware::Logger {
         .exclude("/metrics")
 }
 
+/// The client for the business's webhooks: no redirects, and only public
+/// addresses unless the operator allows internal ones.
+fn forward_client(settings: &ForwardSettings) -> anyhow::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = if settings.to_internal {
+        builder
+    } else {
+        builder.dns_resolver(crate::forwarding::target::PublicOnly)
+    };
+    Ok(builder.build()?)
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&settings.database_url).await?;
@@ -48,10 +62,7 @@ impl Application {
             forward_wake: Arc::new(Notify::new()),
             dispatch: settings.dispatch.clone(),
             forward: settings.forward.clone(),
-            http: reqwest::Client::builder()
-                .timeout(settings.forward.timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
+            http: forward_client(&settings.forward)?,
             public_url: settings.public_url(),
         };
         let data = web::Data::new(services.clone());

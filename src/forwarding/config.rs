@@ -23,11 +23,12 @@ const RESERVED: [&str; 5] = [
     "x-hub-signature-256",
 ];
 
-/// Checks a requested configuration; the error names the field.
+/// Checks a requested configuration and gives back the parsed URL; the error
+/// names the field.
 pub fn validate(
     url: &str,
     headers: &BTreeMap<String, String>,
-) -> Result<(), (&'static str, String)> {
+) -> Result<url::Url, (&'static str, String)> {
     let parsed = url::Url::parse(url).map_err(|e| ("url", format!("is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(("url", "must be an http:// or https:// URL".into()));
@@ -52,7 +53,7 @@ pub fn validate(
             ));
         }
     }
-    Ok(())
+    Ok(parsed)
 }
 
 pub async fn exists(conn: &mut AnyConnection, business_number_id: &str) -> anyhow::Result<bool> {

@@ -3,6 +3,7 @@
 //! and delivered at least once by `worker`, signed like Meta signs its webhooks.
 
 pub mod config;
+pub mod target;
 pub mod worker;
 
 use crate::consent::RecordedEvent;

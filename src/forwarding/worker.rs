@@ -2,7 +2,7 @@
 //! header; a 2xx answer ends the row, anything else retries with exponential
 //! backoff until `give_up_after` (7 days by default, as Meta does).
 
-use super::config;
+use super::{config, target};
 use crate::db::{Db, new_id, now_ms};
 use crate::services::Services;
 use crate::signature;
@@ -120,6 +120,11 @@ async fn post(
     config: &config::WebhookConfig,
     body: &str,
 ) -> Result<(), String> {
+    // A URL saved while internal targets were allowed is refused once they are not.
+    if !services.forward.to_internal {
+        let url = url::Url::parse(&config.url).map_err(|e| format!("not a URL ({e})"))?;
+        target::check_literal(&url)?;
+    }
     let mut request = services
         .http
         .post(&config.url)
@@ -131,7 +136,13 @@ async fn post(
     for (name, value) in &config.headers {
         request = request.header(name, value);
     }
-    match request.body(body.to_owned()).send().await {
+    let sent = request.body(body.to_owned()).send().await;
+    if let Err(e) = &sent
+        && let Some(refused) = target::InternalTarget::in_chain(e)
+    {
+        return Err(refused.to_string());
+    }
+    match sent {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("answered HTTP {}", r.status().as_u16())),
         Err(e) if e.is_timeout() => Err("timed out".into()),

@@ -4,7 +4,7 @@
 use super::auth::ApiKey;
 use super::body;
 use super::error::ApiError;
-use crate::forwarding::config;
+use crate::forwarding::{config, target};
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -24,8 +24,13 @@ pub async fn set(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let new: ConfigBody = body::json(payload).await?;
-    config::validate(&new.url, &new.headers)
+    let url = config::validate(&new.url, &new.headers)
         .map_err(|(field, problem)| ApiError::field(field, problem))?;
+    if !services.forward.to_internal {
+        target::check(&url)
+            .await
+            .map_err(|problem| ApiError::field("url", problem))?;
+    }
     let mut conn = services.db.pool.acquire().await?;
     let saved = config::set(&mut conn, &key.number.id, &new.url, &new.headers).await?;
     Ok(HttpResponse::Ok().json(saved))

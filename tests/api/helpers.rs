@@ -140,6 +140,8 @@ pub fn settings(db_url: &str, workers: usize) -> Settings {
             give_up_after: Duration::from_secs(7 * 24 * 60 * 60),
             timeout: Duration::from_secs(10),
             poll: Duration::from_millis(25),
+            // The stand-in business endpoints listen on 127.0.0.1.
+            to_internal: true,
         },
         provider_timeout: Duration::from_secs(5),
     }
@@ -163,10 +165,14 @@ impl TestApp {
 
     /// Assent on an existing database; `workers: 0` accepts but never dispatches.
     pub async fn spawn_on(db: TestDb, workers: usize) -> Self {
+        let settings = settings(&db.url, workers);
+        Self::spawn_with(db, settings).await
+    }
+
+    /// Assent on an existing database with the given settings.
+    pub async fn spawn_with(db: TestDb, settings: Settings) -> Self {
         capture_logs();
-        let app = Application::build(&settings(&db.url, workers))
-            .await
-            .expect("app builds");
+        let app = Application::build(&settings).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let services = app.services().clone();
         let handle = app.handle();
