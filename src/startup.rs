@@ -30,7 +30,8 @@ fn access_log() -> actix_web::middleware::Logger {
 }
 
 /// The client for the business's webhooks: no redirects, and only public
-/// addresses unless the operator allows internal ones.
+/// addresses unless the operator allows internal ones (then proxies from the
+/// environment are used too).
 fn forward_client(settings: &ForwardSettings) -> anyhow::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .timeout(settings.timeout)
@@ -38,7 +39,9 @@ fn forward_client(settings: &ForwardSettings) -> anyhow::Result<reqwest::Client>
     let builder = if settings.to_internal {
         builder
     } else {
-        builder.dns_resolver(crate::forwarding::target::PublicOnly)
+        builder
+            .dns_resolver(crate::forwarding::target::PublicOnly)
+            .no_proxy()
     };
     Ok(builder.build()?)
 }

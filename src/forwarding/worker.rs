@@ -123,7 +123,7 @@ async fn post(
     // A URL saved while internal targets were allowed is refused once they are not.
     if !services.forward.to_internal {
         let url = url::Url::parse(&config.url).map_err(|e| format!("not a URL ({e})"))?;
-        target::check_literal(&url)?;
+        target::check_literal(&url).map_err(|e| format!("{e}; {}", target::OPERATOR_HINT))?;
     }
     let mut request = services
         .http

@@ -27,9 +27,9 @@ pub async fn set(
     let url = config::validate(&new.url, &new.headers)
         .map_err(|(field, problem)| ApiError::field(field, problem))?;
     if !services.forward.to_internal {
-        target::check(&url)
-            .await
-            .map_err(|problem| ApiError::field("url", problem))?;
+        target::check(&url).await.map_err(|problem| {
+            ApiError::field("url", format!("{problem}; {}", target::API_HINT))
+        })?;
     }
     let mut conn = services.db.pool.acquire().await?;
     let saved = config::set(&mut conn, &key.number.id, &new.url, &new.headers).await?;

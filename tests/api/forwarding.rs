@@ -930,7 +930,7 @@ async fn internal_addresses_are_refused_as_webhook_urls_by_default() {
         assert_eq!(status, 400, "{url} was accepted: {answer}");
         let why = details(&answer);
         assert!(
-            why.contains("internal") && why.contains("ASSENT_FORWARD_TO_INTERNAL"),
+            why.contains("internal address") && why.contains("operator of this server"),
             "{url}: {why}"
         );
     }
@@ -982,7 +982,11 @@ async fn a_url_saved_while_internal_targets_were_allowed_is_not_reached_once_ref
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    failed_with(&app, "localhost resolves only to internal addresses").await;
+    failed_with(
+        &app,
+        "localhost resolves only to internal addresses; set ASSENT_FORWARD_TO_INTERNAL=true",
+    )
+    .await;
 
     // An address literal never reaches a resolver: it is checked before the request.
     sqlx::query("UPDATE webhook_configs SET url = $1")
@@ -990,7 +994,11 @@ async fn a_url_saved_while_internal_targets_were_allowed_is_not_reached_once_ref
         .execute(&app.raw_db().pool)
         .await
         .unwrap();
-    failed_with(&app, "127.0.0.1 is an internal address").await;
+    failed_with(
+        &app,
+        "127.0.0.1 is an internal address; set ASSENT_FORWARD_TO_INTERNAL=true",
+    )
+    .await;
     assert!(
         business.requests().await.is_empty(),
         "the internal endpoint was reached"
