@@ -7,7 +7,6 @@
 mod helpers;
 use helpers::*;
 
-use assent::domain::{PhoneNumber, Recipient};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -132,32 +131,6 @@ async fn four_events(app: &TestApp) {
         r.ok() && r.stdout.contains("4 events"),
         "intact before tampering: {r}"
     );
-}
-
-async fn sandbox_id(app: &TestApp) -> String {
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-async fn erase(app: &TestApp, phone: &str) {
-    let number_id = sandbox_id(app).await;
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let contact = assent::contacts::find(
-        &mut conn,
-        &number_id,
-        &Recipient::Phone(PhoneNumber::parse(phone).unwrap()),
-    )
-    .await
-    .unwrap()
-    .expect("the contact exists before erasure");
-    drop(conn);
-    assent::consent::erase_contact(app.raw_db(), &app.services.secret, &contact, "staff:test")
-        .await
-        .unwrap();
 }
 
 // ---------------------------------------------------------------------------
@@ -530,7 +503,7 @@ async fn erasure_removes_every_trace_of_the_person_keeps_the_chain_and_suppresse
     let contacts_before = app.count("contacts").await;
     assert_eq!(contacts_before, 2);
 
-    erase(&app, ALICE).await;
+    app.erase(ALICE).await;
 
     // The key compliance check: nothing in any table names her any more.
     let after = find_everywhere(&app, &alice_needles).await;
@@ -759,7 +732,7 @@ async fn the_cli_exports_the_ledger_as_csv_and_json_with_filters() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), csv_out.stdout);
 
     // After erasure the export keeps every event but no longer names her.
-    erase(&app, ALICE).await;
+    app.erase(ALICE).await;
     let erased = export(&app, &["--format", "csv"]);
     let rows = csv_rows(&erased.stdout);
     assert_eq!(rows.len(), n + 1);

@@ -128,16 +128,17 @@ pub async fn forget_person(
             .fetch_all(&mut *conn)
             .await?;
     if !shared.is_empty() {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM inbound_messages WHERE contact_id = $1 UNION \
+             SELECT provider_message_id FROM messages WHERE contact_id = $1 AND provider_message_id IS NOT NULL",
+        )
+        .bind(contact_id)
+        .fetch_all(&mut *conn)
+        .await?;
         let person = Person {
             wa_id,
             user_id,
-            message_ids: ids(
-                conn,
-                "SELECT id FROM inbound_messages WHERE contact_id = $1 UNION \
-                 SELECT provider_message_id FROM messages WHERE contact_id = $1 AND provider_message_id IS NOT NULL",
-                contact_id,
-            )
-            .await?,
+            message_ids: ids.into_iter().map(|(id,)| id).collect(),
         };
         for (id,) in shared {
             take_out(conn, &id, &person).await?;
@@ -148,18 +149,6 @@ pub async fn forget_person(
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-async fn ids(
-    conn: &mut sqlx::AnyConnection,
-    sql: &'static str,
-    contact_id: &str,
-) -> anyhow::Result<HashSet<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(sql)
-        .bind(contact_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Rewrites (or deletes) one payload without the person. The write is

@@ -229,20 +229,7 @@ async fn an_erased_person_is_never_messaged_again() {
     app.register_template("order_shipped", "UTILITY", "order_updates")
         .await;
     app.consent(ALICE, "order_updates", "grant").await;
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let number = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
-        .await
-        .unwrap()
-        .unwrap();
-    let who = assent::domain::Recipient::Phone(assent::domain::PhoneNumber::parse(ALICE).unwrap());
-    let contact = assent::contacts::find(&mut conn, &number.id, &who)
-        .await
-        .unwrap()
-        .unwrap();
-    drop(conn);
-    assent::consent::erase_contact(app.raw_db(), &app.services.secret, &contact, "staff:test")
-        .await
-        .unwrap();
+    app.erase(ALICE).await;
 
     let (status, body) = app.send(&template_body(ALICE, "order_shipped")).await;
     assert_eq!((status.as_u16(), code(&body)), (400, 470101));

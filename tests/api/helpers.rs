@@ -198,6 +198,30 @@ impl TestApp {
         }
     }
 
+    /// Erases the person at `phone` (E.164) on the sandbox number, as staff would.
+    pub async fn erase(&self, phone: &str) {
+        let mut conn = self.raw_db().pool.acquire().await.unwrap();
+        let number = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        let who =
+            assent::domain::Recipient::Phone(assent::domain::PhoneNumber::parse(phone).unwrap());
+        let contact = assent::contacts::find(&mut conn, &number.id, &who)
+            .await
+            .unwrap()
+            .expect("the contact exists before erasure");
+        drop(conn);
+        assent::consent::erase_contact(
+            self.raw_db(),
+            &self.services.secret,
+            &contact,
+            "staff:test",
+        )
+        .await
+        .unwrap();
+    }
+
     /// Stops the server and lets the dispatcher finish; returns the database.
     pub async fn stop(self) -> TestDb {
         self.handle.stop(true).await;

@@ -1209,23 +1209,7 @@ async fn user_changed_number_moves_the_contact_to_the_new_number() {
         "wamid.system1",
     ];
     assert!(!find_everywhere(&app, &needles).await.is_empty());
-    let contact = {
-        let mut conn = app.raw_db().pool.acquire().await.unwrap();
-        let number = assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
-            .await
-            .unwrap()
-            .unwrap();
-        let who = assent::domain::Recipient::Phone(
-            assent::domain::PhoneNumber::parse(&format!("+{new}")).unwrap(),
-        );
-        assent::contacts::find(&mut conn, &number.id, &who)
-            .await
-            .unwrap()
-            .unwrap()
-    };
-    assent::consent::erase_contact(app.raw_db(), &app.services.secret, &contact, "staff:test")
-        .await
-        .unwrap();
+    app.erase(&format!("+{new}")).await;
     let hits = find_everywhere(&app, &needles).await;
     assert!(hits.is_empty(), "traces left after erasure: {hits:?}");
 }
