@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         },
         forward: Default::default(),
         provider_timeout: Duration::from_secs(5),
+        background: true,
     };
     let app = Application::build(&settings).await?;
     let s = app.services().clone();

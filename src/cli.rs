@@ -238,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..ForwardSettings::default()
             },
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
+            background: true,
         };
         let app = Application::build(&settings).await?;
         tracing::info!(

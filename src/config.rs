@@ -13,6 +13,10 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     pub forward: ForwardSettings,
     pub provider_timeout: Duration,
+    /// Whether this process runs the background workers (dispatch, webhook
+    /// processing, forwarding). Tests turn them off and step the work inline
+    /// with `startup::step`.
+    pub background: bool,
 }
 
 impl Settings {

@@ -16,6 +16,7 @@ use tokio::sync::{Notify, watch};
 
 pub struct Application {
     port: u16,
+    background: bool,
     server: Server,
     services: Services,
 }
@@ -80,6 +81,7 @@ impl Application {
         .run();
         Ok(Self {
             port,
+            background: settings.background,
             server,
             services,
         })
@@ -101,11 +103,15 @@ impl Application {
     /// lets the workers finish what is in their hands.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let workers = [
-            tokio::spawn(dispatcher::run(self.services.clone(), stop_rx.clone())),
-            tokio::spawn(inbound::worker::run(self.services.clone(), stop_rx.clone())),
-            tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx)),
-        ];
+        let workers = if self.background {
+            vec![
+                tokio::spawn(dispatcher::run(self.services.clone(), stop_rx.clone())),
+                tokio::spawn(inbound::worker::run(self.services.clone(), stop_rx.clone())),
+                tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx)),
+            ]
+        } else {
+            vec![]
+        };
         let served = self.server.await;
         let _ = stop_tx.send(true);
         for w in workers {
@@ -114,4 +120,14 @@ impl Application {
         self.services.db.pool.close().await;
         Ok(served?)
     }
+}
+
+/// One step of every background worker: processes one stored webhook payload,
+/// dispatches one queued message, delivers one forward. True when any of them
+/// found work. Tests call this instead of running the workers.
+pub async fn step(services: &Services) -> anyhow::Result<bool> {
+    let processed = inbound::worker::process_one(services).await?;
+    let dispatched = dispatcher::dispatch_one(services).await?;
+    let forwarded = forwarding::worker::deliver_one(services).await?;
+    Ok(processed || dispatched || forwarded)
 }

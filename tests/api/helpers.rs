@@ -144,6 +144,7 @@ pub fn settings(db_url: &str, workers: usize) -> Settings {
             to_internal: true,
         },
         provider_timeout: Duration::from_secs(5),
+        background: true,
     }
 }
 
