@@ -44,12 +44,12 @@ async fn main() -> anyhow::Result<()> {
         .expect("sandbox number");
     let name = assent::domain::TemplateName::parse("order_shipped").unwrap();
     let category = assent::domain::CategoryName::parse("order_updates").unwrap();
-    assent::templates::register(
-        &mut conn,
+    assent::message_templates::register(
+        &s.db,
         &number.id,
         &name,
-        "en",
-        assent::templates::MetaCategory::Utility,
+        &assent::domain::Language::parse("en").unwrap(),
+        assent::message_templates::MetaCategory::Utility,
         &category,
     )
     .await?;
@@ -67,20 +67,21 @@ async fn main() -> anyhow::Result<()> {
     for phone in &phones {
         let who =
             assent::domain::Recipient::Phone(assent::domain::PhoneNumber::parse(phone).unwrap());
-        let event = assent::consent::NewEvent {
-            business_number_id: number.id.clone(),
-            subject_id: String::new(),
-            category: "order_updates".into(),
+        let decision = assent::recording::Decision {
+            who,
+            category: category.clone(),
             action: assent::consent::ConsentAction::Granted,
+            confirmation_template: None,
             source: assent::consent::Source::Import,
             source_ref: None,
             notice: None,
             language: None,
-            actor: Some("bench".into()),
-            confirmation_template: None,
+            actor: assent::domain::Actor::system("bench"),
             evidence: Default::default(),
         };
-        assent::consent::record(&s.db, &number.id, &who, event).await?;
+        assent::recording::record(&s.db, &number.id, decision)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
 
     let body = |to: &str| {
@@ -105,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
             number: number.clone(),
             body: body(phone),
             idempotency_key: None,
-            actor: "bench".into(),
+            actor: assent::domain::Actor::system("bench"),
         };
         sending::send(&s, request)
             .await

@@ -1,8 +1,7 @@
 //! API keys: random, shown once, stored as SHA-256, each bound to one business number.
 
-use crate::db::{new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use crate::numbers::{self, BusinessNumber};
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 const PREFIX: &str = "assent_";
@@ -12,21 +11,18 @@ pub struct IssuedKey {
     pub key: String,
 }
 
-pub async fn create(
-    conn: &mut AnyConnection,
-    business_number_id: &str,
-    name: &str,
-) -> anyhow::Result<IssuedKey> {
+pub async fn create(db: &Db, business_number_id: &str, name: &str) -> anyhow::Result<IssuedKey> {
     let key = format!("{PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
     let id = new_id();
-    sqlx::query("INSERT INTO api_keys (id, business_number_id, name, key_sha256, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(business_number_id)
-        .bind(name)
-        .bind(digest(&key))
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+    db.write_one(
+        sqlx::query("INSERT INTO api_keys (id, business_number_id, name, key_sha256, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(business_number_id)
+            .bind(name.to_owned())
+            .bind(digest(&key))
+            .bind(now_ms()),
+    )
+    .await?;
     Ok(IssuedKey { id, key })
 }
 
@@ -49,5 +45,5 @@ pub async fn authenticate(
 }
 
 fn digest(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    crate::digest::sha256_hex(key.as_bytes())
 }

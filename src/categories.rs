@@ -49,3 +49,8 @@ pub async fn find(
             .await?;
     row.map(Row::into_category).transpose()
 }
+
+/// Every category, by name.
+pub async fn list(db: &crate::db::Db) -> anyhow::Result<Vec<Category>> {
+    all(&mut *db.pool.acquire().await?).await
+}

@@ -252,7 +252,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    let mut conn = db.pool.acquire().await?;
     match command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::Migrate => println!("migrations applied"),
@@ -260,37 +259,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let id = users::add(&mut conn, &email, role, password).await?;
+            let id = users::add(&db, &email, role, password).await?;
             println!("user {id} ({}) added", role.as_str());
         }
         Command::Number(NumberCommand::Add(a)) => {
-            let display_number = PhoneNumber::parse(&a.display_number)
+            let display_number = PhoneNumber::parse_business(&a.display_number)
                 .map_err(|e| anyhow::anyhow!("--display-number {e}"))?;
-            let chat = numbers::ChatSettings::parse(
-                &mut conn,
-                a.business_name.as_deref(),
-                &a.default_categories,
-            )
-            .await?;
-            let number = numbers::add(
-                &mut conn,
-                NewNumber {
-                    phone_number_id: a.phone_number_id,
-                    display_number,
-                    provider: a.provider,
-                    api_base_url: a.api_base_url,
-                    api_version: a.api_version,
-                    access_token: a.access_token,
-                    api_key_header: a.api_key_header,
-                    app_secret: a.app_secret,
-                    verify_token: a.verify_token,
-                    rate_per_second: a.rate_per_second,
-                    rate_burst: a.rate_burst,
-                    messaging_limit: Some(a.messaging_limit),
-                },
-            )
-            .await?;
-            numbers::set_chat(&mut conn, &number.id, chat).await?;
+            let chat =
+                numbers::ChatSettings::parse(a.business_name.as_deref(), &a.default_categories)
+                    .map_err(as_flags)?;
+            let new = NewNumber {
+                phone_number_id: a.phone_number_id,
+                display_number,
+                provider: a.provider,
+                api_base_url: a.api_base_url,
+                api_version: a.api_version,
+                access_token: a.access_token,
+                api_key_header: a.api_key_header,
+                app_secret: a.app_secret,
+                verify_token: a.verify_token,
+                rate_per_second: a.rate_per_second,
+                rate_burst: a.rate_burst,
+                messaging_limit: Some(a.messaging_limit),
+            };
+            let number = numbers::add(&db, new, chat).await.map_err(as_flags)?;
             println!(
                 "number {} ({}, {}) added",
                 number.phone_number_id,
@@ -299,7 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Number(NumberCommand::List) => {
-            for n in numbers::all(&mut conn).await? {
+            for n in numbers::list(&db).await? {
                 println!(
                     "{}\t{}\t{}",
                     n.phone_number_id,
@@ -312,10 +304,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             phone_number_id,
             name,
         }) => {
-            let number = numbers::by_phone_number_id(&mut conn, &phone_number_id)
+            let number = numbers::by_phone_number_id(&mut *db.pool.acquire().await?, &phone_number_id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no business number with phone_number_id {phone_number_id}; see 'assent number list'"))?;
-            let issued = api_keys::create(&mut conn, &number.id, &name).await?;
+            let issued = api_keys::create(&db, &number.id, &name).await?;
             println!(
                 "API key {} for {} created; it is shown only now:",
                 issued.id, number.phone_number_id
@@ -370,6 +362,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A settings error, phrased for the command line: the field as its flag.
+fn as_flags(e: numbers::NumberError) -> anyhow::Error {
+    match e {
+        numbers::NumberError::Invalid { field, problem } => {
+            anyhow::anyhow!("--{} {problem}", field.replace('_', "-"))
+        }
+        other => other.into(),
+    }
 }
 
 fn parse_time(raw: &str) -> anyhow::Result<i64> {

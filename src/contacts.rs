@@ -1,11 +1,12 @@
 //! Contacts: a person per business number, known by `wa_id` and/or Meta's user id.
-//! This table holds the personal data the ledger's events point to by `id` only.
+//! This table holds the personal data the ledger's events point to by `id` only,
+//! and this module is the only one that writes it.
 
 use crate::db::{new_id, now_ms};
-use crate::domain::Recipient;
+use crate::domain::{CategoryList, Locale, Recipient};
 use sqlx::AnyConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Contact {
     pub id: String,
     pub business_number_id: String,
@@ -13,16 +14,53 @@ pub struct Contact {
     pub user_id: Option<String>,
     pub last_inbound_at: Option<i64>,
     pub marketing_stopped_at: Option<i64>,
-    /// The language the person last spoke to the consent bot in (en, es, pt).
-    pub language: Option<String>,
+    /// The language the person last spoke to the consent bot in.
+    pub language: Option<Locale>,
     /// The entry point their first message named, while the chat opt-in runs.
     pub entry_point: Option<String>,
     pub terms_accepted_at: Option<i64>,
     pub terms_sent_at: Option<i64>,
     pub terms_notice_id: Option<String>,
-    /// Comma-separated category names.
-    pub terms_categories: Option<String>,
+    /// What the terms shown asked for (what accepting grants).
+    pub terms_categories: Option<CategoryList>,
     pub preferences_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    business_number_id: String,
+    wa_id: Option<String>,
+    user_id: Option<String>,
+    last_inbound_at: Option<i64>,
+    marketing_stopped_at: Option<i64>,
+    language: Option<String>,
+    entry_point: Option<String>,
+    terms_accepted_at: Option<i64>,
+    terms_sent_at: Option<i64>,
+    terms_notice_id: Option<String>,
+    terms_categories: Option<String>,
+    preferences_at: Option<i64>,
+}
+
+impl From<Row> for Contact {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            business_number_id: r.business_number_id,
+            wa_id: r.wa_id,
+            user_id: r.user_id,
+            last_inbound_at: r.last_inbound_at,
+            marketing_stopped_at: r.marketing_stopped_at,
+            language: r.language.and_then(|l| Locale::parse(&l).ok()),
+            entry_point: r.entry_point,
+            terms_accepted_at: r.terms_accepted_at,
+            terms_sent_at: r.terms_sent_at,
+            terms_notice_id: r.terms_notice_id,
+            terms_categories: r.terms_categories.as_deref().map(CategoryList::from_stored),
+            preferences_at: r.preferences_at,
+        }
+    }
 }
 
 impl Contact {
@@ -61,10 +99,11 @@ pub async fn find(
 
 pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE id = $1");
-    Ok(sqlx::query_as::<_, Contact>(sqlx::AssertSqlSafe(sql))
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await?)
+        .await?;
+    Ok(row.map(Contact::from))
 }
 
 /// Finds the contact or creates it; safe under concurrent callers (the unique
@@ -155,11 +194,12 @@ async fn find_by(
 ) -> anyhow::Result<Option<Contact>> {
     let sql =
         format!("SELECT {COLUMNS} FROM contacts WHERE business_number_id = $1 AND {column} = $2");
-    Ok(sqlx::query_as::<_, Contact>(sqlx::AssertSqlSafe(sql))
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(business_number_id)
         .bind(value)
         .fetch_optional(&mut *conn)
-        .await?)
+        .await?;
+    Ok(row.map(Contact::from))
 }
 
 /// The contact a webhook speaks of, found by wa_id or else user id and completed
@@ -243,4 +283,86 @@ pub async fn change_number(
             .await?
             .rows_affected();
     Ok(changed > 0)
+}
+
+/// The person's first message named an entry point: it decides what the terms
+/// ask for, and the language they are asked in unless the person chose one.
+pub async fn attribute(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    entry_point: &str,
+    language: Locale,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE contacts SET entry_point = $1, language = COALESCE(language, $2) WHERE id = $3",
+    )
+    .bind(entry_point)
+    .bind(language.code())
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The language the person spoke to the consent bot in.
+pub async fn set_language(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    language: Locale,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE contacts SET language = $1 WHERE id = $2")
+        .bind(language.code())
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The terms went out: which notice, asking for which categories.
+pub async fn terms_shown(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    notice_id: &str,
+    categories: &CategoryList,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE contacts SET terms_sent_at = $1, terms_notice_id = $2, terms_categories = $3 WHERE id = $4")
+        .bind(now_ms())
+        .bind(notice_id)
+        .bind(categories.to_stored())
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn terms_accepted(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
+    sqlx::query("UPDATE contacts SET terms_accepted_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Meta's timestamp of the last marketing preference applied (later ones win).
+pub async fn set_preferences_at(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE contacts SET preferences_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The row that names the person goes last when they are forgotten.
+pub async fn delete(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -59,32 +59,38 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN
-    /// IMMEDIATE): a transaction that reads and then writes would otherwise fail
-    /// with SQLITE_BUSY when another writer got in between, without waiting.
-    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    /// Begins a write transaction: the one way every write path starts, so how
+    /// writes are batched and committed can change here alone. On SQLite it takes
+    /// the write lock at once (BEGIN IMMEDIATE): a transaction that reads and then
+    /// writes would otherwise fail with SQLITE_BUSY when another writer got in
+    /// between, without waiting.
+    pub async fn write(&self) -> sqlx::Result<Write> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Write {
+            tx,
+            backend: self.backend,
+        })
     }
 
-    /// Serialises, per business number, the gate's decisions and every change they
-    /// depend on (consent, erasure, Meta's signals): whoever changes or reads that
-    /// state inside a transaction takes this lock first. On SQLite the transaction's
-    /// write lock (BEGIN IMMEDIATE) already does it.
-    pub async fn lock_number(
+    /// Runs one statement as a write transaction of its own.
+    pub async fn write_one(
         &self,
-        conn: &mut sqlx::AnyConnection,
-        business_number_id: &str,
-    ) -> sqlx::Result<()> {
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE")
-                .bind(business_number_id)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
+        statement: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::Result<sqlx::any::AnyQueryResult> {
+        let mut w = self.write().await?;
+        let done = statement.execute(&mut *w).await?;
+        w.commit().await?;
+        Ok(done)
+    }
+
+    /// A write transaction that first takes the number's lock (`Write::lock_number`).
+    pub async fn write_for(&self, business_number_id: &str) -> sqlx::Result<Write> {
+        let mut w = self.write().await?;
+        w.lock_number(business_number_id).await?;
+        Ok(w)
     }
 
     /// What a queue's claim adds to its inner SELECT so that instances sharing a
@@ -96,6 +102,14 @@ impl Db {
         }
     }
 
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE,
@@ -103,6 +117,50 @@ impl Db {
         };
         migrator.run(&self.pool).await?;
         Ok(())
+    }
+}
+
+/// An open write transaction; rolled back if dropped without `commit`.
+pub struct Write {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl Write {
+    /// Serialises, per business number, the gate's decisions and every change they
+    /// depend on (consent, erasure, Meta's signals): whoever changes or reads that
+    /// state inside a transaction takes this lock first. On SQLite the transaction's
+    /// write lock (BEGIN IMMEDIATE) already does it.
+    pub async fn lock_number(&mut self, business_number_id: &str) -> sqlx::Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE")
+                .bind(business_number_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 

@@ -3,9 +3,8 @@
 //! count. A person's first message that contains the code is attributed to it.
 
 use crate::categories;
-use crate::db::now_ms;
-use crate::domain::CategoryName;
-use crate::keywords::LANGUAGES;
+use crate::db::{Db, now_ms};
+use crate::domain::{CategoryList, CategoryName, Locale};
 use crate::numbers::BusinessNumber;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
@@ -15,9 +14,9 @@ use sqlx::AnyConnection;
 pub struct EntryPoint {
     pub code: String,
     pub name: String,
-    pub categories: Vec<String>,
+    pub categories: CategoryList,
     pub prefilled_text: String,
-    pub language: String,
+    pub language: Locale,
     pub wa_me_url: String,
     pub declines: i64,
     pub created_at: i64,
@@ -38,11 +37,11 @@ impl Row {
     fn into_entry_point(self, number: &BusinessNumber) -> EntryPoint {
         EntryPoint {
             wa_me_url: wa_me_url(number, &self.prefilled_text),
-            categories: self.categories.split(',').map(str::to_owned).collect(),
+            categories: CategoryList::from_stored(&self.categories),
+            language: Locale::parse(&self.language).unwrap_or_default(),
             code: self.code,
             name: self.name,
             prefilled_text: self.prefilled_text,
-            language: self.language,
             declines: self.declines,
             created_at: self.created_at,
         }
@@ -82,6 +81,17 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> EntryPointError {
 }
 
 pub async fn create(
+    db: &Db,
+    number: &BusinessNumber,
+    new: NewEntryPoint,
+) -> Result<EntryPoint, EntryPointError> {
+    let mut w = db.write().await.map_err(anyhow::Error::from)?;
+    let created = create_in(&mut w, number, new).await?;
+    w.commit().await.map_err(anyhow::Error::from)?;
+    Ok(created)
+}
+
+async fn create_in(
     conn: &mut AnyConnection,
     number: &BusinessNumber,
     new: NewEntryPoint,
@@ -112,19 +122,15 @@ pub async fn create(
         let field = "categories";
         let parsed = CategoryName::parse(raw).map_err(|e| invalid(field, format!("[{n}] {e}")))?;
         if categories::find(conn, &parsed).await?.is_none() {
-            return Err(invalid(field, format!("[{n}] unknown category {raw:?}")));
+            return Err(invalid(field, format!("[{n}] unknown category \"{raw}\"")));
         }
-        if !names.contains(&raw.to_owned()) {
-            names.push(raw.to_owned());
-        }
+        names.push(parsed);
     }
-    let language = new.language.unwrap_or_else(|| "en".into());
-    if !LANGUAGES.contains(&language.as_str()) {
-        return Err(invalid(
-            "language",
-            format!("must be one of {}", LANGUAGES.join(", ")),
-        ));
-    }
+    let names = CategoryList::new(names);
+    let language = match new.language.as_deref() {
+        None => Locale::En,
+        Some(raw) => Locale::parse(raw).map_err(|e| invalid("language", e))?,
+    };
     let text = new
         .prefilled_text
         .map(|t| t.trim().to_owned())
@@ -152,9 +158,9 @@ pub async fn create(
     .bind(&number.id)
     .bind(&code)
     .bind(&name)
-    .bind(names.join(","))
+    .bind(names.to_stored())
     .bind(&text)
-    .bind(&language)
+    .bind(language.code())
     .bind(now_ms())
     .execute(&mut *conn)
     .await

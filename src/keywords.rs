@@ -3,6 +3,7 @@
 //! number may replace the words of any (language, action).
 
 use crate::db::Db;
+use crate::domain::{Language, Locale};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
@@ -32,9 +33,6 @@ impl Action {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
 }
-
-/// The languages Assent speaks in chat; the first is the fallback.
-pub const LANGUAGES: [&str; 3] = ["en", "es", "pt"];
 
 fn defaults(language: &str, action: Action) -> &'static [&'static str] {
     match (language, action) {
@@ -91,7 +89,7 @@ pub async fn effective(
     .fetch_all(&mut *conn)
     .await?;
     let mut words = Vec::new();
-    let mut languages: Vec<String> = LANGUAGES.iter().map(|l| l.to_string()).collect();
+    let mut languages: Vec<String> = Locale::ALL.iter().map(|l| l.code().to_owned()).collect();
     for (language, _, _) in &own {
         if !languages.contains(language) {
             languages.push(language.clone());
@@ -126,11 +124,12 @@ pub async fn effective(
 pub async fn set(
     db: &Db,
     business_number_id: &str,
-    language: &str,
+    language: &Language,
     action: Action,
     words: &[String],
 ) -> anyhow::Result<()> {
-    let mut tx = db.begin().await?;
+    let language = language.as_str();
+    let mut tx = db.write().await?;
     sqlx::query(
         "DELETE FROM keywords WHERE business_number_id = $1 AND language = $2 AND action = $3",
     )
@@ -174,7 +173,7 @@ pub struct CategoryWords<'a> {
 
 /// Reads `text` as a keyword command, with the language it was said in. Where a
 /// word belongs to several languages (CANCELAR), `preferred` decides, else the
-/// order of `LANGUAGES`.
+/// order of `Locale::ALL`.
 pub fn parse(
     text: &str,
     words: &[Word],
@@ -251,7 +250,7 @@ mod tests {
 
     fn default_words() -> Vec<Word> {
         let mut words = Vec::new();
-        for language in LANGUAGES {
+        for language in Locale::ALL.map(Locale::code) {
             for action in Action::ALL {
                 words.extend(defaults(language, action).iter().map(|w| Word {
                     language: language.into(),
@@ -280,7 +279,7 @@ mod tests {
 
     #[test]
     fn every_default_word_is_understood_in_its_language() {
-        for language in LANGUAGES {
+        for language in Locale::ALL.map(Locale::code) {
             for action in [Action::Stop, Action::Start, Action::Help] {
                 for word in defaults(language, action) {
                     let (command, said_in) = read(&word.to_lowercase(), Some(language)).unwrap();

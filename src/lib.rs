@@ -5,7 +5,7 @@
 //! - `providers`: Meta Cloud API, on-premises style APIs, the embedded sandbox
 //! - `inbound`: Meta's webhooks in, the consent conversation in chat (MO-flow)
 //! - `forwarding`: messages, statuses and consent events out to the business
-//! - `http`: the JSON API (Meta-compatible and native), health and metrics
+//! - `web`: the JSON API (Meta-compatible and native), public pages, the staff console
 //! - `cli`: the `assent` command
 
 pub mod api_keys;
@@ -15,20 +15,24 @@ pub mod config;
 pub mod consent;
 pub mod contacts;
 pub mod db;
+pub mod digest;
 pub mod domain;
 pub mod entry_points;
 pub mod forwarding;
-pub mod http;
 pub mod inbound;
+pub mod jobs;
 pub mod keywords;
+pub mod message_templates;
 pub mod metrics;
 pub mod notices;
 pub mod numbers;
+pub mod privacy;
 pub mod providers;
+pub mod recording;
 pub mod secret;
 pub mod sending;
 pub mod services;
 pub mod signature;
 pub mod startup;
-pub mod templates;
 pub mod users;
+pub mod web;

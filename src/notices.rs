@@ -4,8 +4,8 @@
 //! language the first time it is needed.
 
 use crate::db::{new_id, now_ms};
+use crate::domain::Locale;
 use crate::numbers::BusinessNumber;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,19 +20,19 @@ pub struct Notice {
 
 const COLUMNS: &str = "id, business_number_id, language, version, body, sha256";
 
-fn default_text(language: &str, business: &str) -> String {
-    match language {
-        "es" => format!(
+fn default_text(locale: Locale, business: &str) -> String {
+    match locale {
+        Locale::Es => format!(
             "{business} te enviará mensajes de WhatsApp sobre los temas que aceptes. Guardamos un registro de tu consentimiento \
              (cuándo, cómo y la versión de este aviso). Puedes retirarlo en cualquier momento respondiendo PARAR, o PARAR \
              seguido de un tema, y volver con ALTA. Tus mensajes se tratan para responderte y para llevar ese registro."
         ),
-        "pt" => format!(
+        Locale::Pt => format!(
             "{business} enviará mensagens de WhatsApp sobre os temas que você aceitar. Guardamos um registro do seu \
              consentimento (quando, como e a versão deste aviso). Você pode retirá-lo a qualquer momento respondendo SAIR, ou \
              SAIR seguido de um tema, e voltar com VOLTAR. Suas mensagens são tratadas para responder a você e manter esse registro."
         ),
-        _ => format!(
+        Locale::En => format!(
             "{business} will send you WhatsApp messages about the topics you accept. We keep a record of your consent (when, \
              how, and the version of this notice). You can withdraw it at any time by replying STOP, or STOP followed by a \
              topic, and come back with START. Your messages are processed to answer you and to keep that record."
@@ -45,12 +45,13 @@ fn default_text(language: &str, business: &str) -> String {
 pub async fn current(
     conn: &mut AnyConnection,
     number: &BusinessNumber,
-    language: &str,
+    locale: Locale,
 ) -> anyhow::Result<Notice> {
+    let language = locale.code();
     if let Some(found) = newest(conn, &number.id, language).await? {
         return Ok(found);
     }
-    let body = default_text(language, number.name());
+    let body = default_text(locale, number.name());
     sqlx::query(
         "INSERT INTO notices (id, business_number_id, language, version, body, sha256, created_at) \
          VALUES ($1, $2, $3, 'chat-1', $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -59,7 +60,7 @@ pub async fn current(
     .bind(&number.id)
     .bind(language)
     .bind(&body)
-    .bind(hex::encode(Sha256::digest(body.as_bytes())))
+    .bind(crate::digest::sha256_hex(body.as_bytes()))
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
@@ -89,4 +90,22 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?)
+}
+
+/// A notice as a person reads it: its text and whose it is.
+pub struct Shown {
+    pub notice: Notice,
+    pub business: String,
+}
+
+pub async fn shown(db: &crate::db::Db, id: &str) -> anyhow::Result<Option<Shown>> {
+    let mut conn = db.pool.acquire().await?;
+    let Some(notice) = by_id(&mut conn, id).await? else {
+        return Ok(None);
+    };
+    let number = crate::numbers::by_id(&mut conn, &notice.business_number_id).await?;
+    Ok(number.map(|n| Shown {
+        business: n.name().to_owned(),
+        notice,
+    }))
 }

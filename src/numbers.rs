@@ -1,7 +1,8 @@
 //! Business numbers: one WhatsApp sender each, with its provider settings.
 
-use crate::db::{new_id, now_ms};
-use crate::domain::PhoneNumber;
+use crate::categories;
+use crate::db::{Db, new_id, now_ms};
+use crate::domain::{CategoryList, CategoryName, PhoneNumber};
 use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -79,10 +80,10 @@ impl BusinessNumber {
 
     /// The categories a chat opt-in asks for when no entry point is named; `None`
     /// means every category.
-    pub fn default_categories(&self) -> Option<Vec<String>> {
+    pub fn default_categories(&self) -> Option<CategoryList> {
         self.default_categories
             .as_deref()
-            .map(|list| list.split(',').map(str::to_owned).collect())
+            .map(CategoryList::from_stored)
     }
 }
 
@@ -108,6 +109,11 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<
         .await?)
 }
 
+/// Every business number, oldest first.
+pub async fn list(db: &Db) -> anyhow::Result<Vec<BusinessNumber>> {
+    all(&mut *db.pool.acquire().await?).await
+}
+
 pub async fn all(conn: &mut AnyConnection) -> anyhow::Result<Vec<BusinessNumber>> {
     let sql = format!("SELECT {COLUMNS} FROM business_numbers ORDER BY created_at");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -131,64 +137,101 @@ pub struct NewNumber {
     pub messaging_limit: Option<i64>,
 }
 
+/// What is wrong with a number's settings, by the field to fix (the CLI names
+/// it as its flag, the console as its form field).
 #[derive(Debug, thiserror::Error)]
-pub enum AddNumberError {
+pub enum NumberError {
     #[error("phone_number_id {0} is already registered")]
     Exists(String),
-    #[error("phone_number_id must be digits only (Meta's id of the number), got {0:?}")]
-    BadId(String),
-    #[error("provider {0} needs --api-base-url")]
-    MissingBaseUrl(&'static str),
-    #[error("--api-base-url must be an http:// or https:// URL, got {0:?}")]
-    BadBaseUrl(String),
-    #[error("--rate-per-second must be a number above 0, got {0}")]
-    BadRate(f64),
-    #[error("--rate-burst must be at least 1, got {0}")]
-    BadBurst(f64),
-    #[error("--messaging-limit must be at least 1, got {0}")]
-    BadLimit(i64),
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
     #[error(transparent)]
     Db(#[from] anyhow::Error),
 }
 
-pub async fn add(
-    conn: &mut AnyConnection,
-    new: NewNumber,
-) -> Result<BusinessNumber, AddNumberError> {
+impl From<sqlx::Error> for NumberError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> NumberError {
+    NumberError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+fn check(new: &NewNumber) -> Result<(), NumberError> {
     if new.phone_number_id.is_empty() || !new.phone_number_id.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AddNumberError::BadId(new.phone_number_id));
+        return Err(invalid(
+            "phone_number_id",
+            format!(
+                "must be digits only (Meta's id of the number), got {:?}",
+                new.phone_number_id
+            ),
+        ));
     }
     if new.provider == ProviderKind::Onprem && new.api_base_url.is_none() {
-        return Err(AddNumberError::MissingBaseUrl("onprem"));
+        return Err(invalid("api_base_url", "is required for provider onprem"));
     }
     if let Some(base) = &new.api_base_url {
         let ok = url::Url::parse(base)
             .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
         if !ok {
-            return Err(AddNumberError::BadBaseUrl(base.clone()));
+            return Err(invalid(
+                "api_base_url",
+                format!("must be an http:// or https:// URL, got {base:?}"),
+            ));
         }
     }
     if let Some(rate) = new.rate_per_second.filter(|r| !(r.is_finite() && *r > 0.0)) {
-        return Err(AddNumberError::BadRate(rate));
+        return Err(invalid(
+            "rate_per_second",
+            format!("must be a number above 0, got {rate}"),
+        ));
     }
     if let Some(burst) = new.rate_burst.filter(|b| !(b.is_finite() && *b >= 1.0)) {
-        return Err(AddNumberError::BadBurst(burst));
+        return Err(invalid(
+            "rate_burst",
+            format!("must be at least 1, got {burst}"),
+        ));
     }
     if let Some(limit) = new.messaging_limit.filter(|l| *l < 1) {
-        return Err(AddNumberError::BadLimit(limit));
+        return Err(invalid(
+            "messaging_limit",
+            format!("must be at least 1, got {limit}"),
+        ));
     }
-    if by_phone_number_id(conn, &new.phone_number_id)
+    Ok(())
+}
+
+/// Registers a number, with how the business is named in chat and what a chat
+/// opt-in asks for.
+pub async fn add(
+    db: &Db,
+    new: NewNumber,
+    chat: ChatSettings,
+) -> Result<BusinessNumber, NumberError> {
+    check(&new)?;
+    let mut w = db.write().await?;
+    chat.check_categories(&mut w).await?;
+    if by_phone_number_id(&mut w, &new.phone_number_id)
         .await?
         .is_some()
     {
-        return Err(AddNumberError::Exists(new.phone_number_id));
+        return Err(NumberError::Exists(new.phone_number_id));
     }
     let (rate, burst) = new.provider.default_rate();
     let id = new_id();
     sqlx::query(
         "INSERT INTO business_numbers (id, phone_number_id, display_number, provider, api_base_url, api_version, \
-         access_token, api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         access_token, api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, \
+         business_name, default_categories, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&id)
     .bind(&new.phone_number_id)
@@ -203,64 +246,60 @@ pub async fn add(
     .bind(new.rate_per_second.unwrap_or(rate))
     .bind(new.rate_burst.unwrap_or(burst))
     .bind(new.messaging_limit)
+    .bind(chat.business_name)
+    .bind((!chat.default_categories.is_empty()).then(|| chat.default_categories.to_stored()))
     .bind(now_ms())
-    .execute(&mut *conn)
-    .await
-    .map_err(anyhow::Error::from)?;
-    Ok(by_id(conn, &id)
+    .execute(&mut *w)
+    .await?;
+    let added = by_id(&mut w, &id)
         .await?
-        .expect("the number was just inserted"))
+        .ok_or_else(|| anyhow::anyhow!("the number vanished right after it was added"))?;
+    w.commit().await?;
+    Ok(added)
 }
 
 /// How the business is named in chat, and what a chat opt-in asks for when the
-/// person came through no entry point (`None`: every category).
+/// person came through no entry point (empty: every category).
 pub struct ChatSettings {
     business_name: Option<String>,
-    default_categories: Option<String>,
+    default_categories: CategoryList,
 }
 
 impl ChatSettings {
-    pub async fn parse(
-        conn: &mut AnyConnection,
+    pub fn parse(
         business_name: Option<&str>,
         default_categories: &[String],
-    ) -> anyhow::Result<Self> {
-        if let Some(name) = business_name {
-            anyhow::ensure!(
-                (1..=60).contains(&name.trim().chars().count())
-                    && !name.chars().any(char::is_control),
-                "--business-name must be 1 to 60 characters"
-            );
+    ) -> Result<Self, NumberError> {
+        if let Some(name) = business_name
+            && (!(1..=60).contains(&name.trim().chars().count())
+                || name.chars().any(char::is_control))
+        {
+            return Err(invalid(
+                "business_name",
+                "must be 1 to 60 characters, without control characters",
+            ));
         }
         let mut names = Vec::new();
         for raw in default_categories {
-            let name = crate::domain::CategoryName::parse(raw.trim())
-                .map_err(|e| anyhow::anyhow!("--default-categories: {raw:?} {e}"))?;
-            anyhow::ensure!(
-                crate::categories::find(conn, &name).await?.is_some(),
-                "--default-categories: unknown category {raw:?}"
-            );
-            names.push(name.as_str().to_owned());
+            let name = CategoryName::parse(raw.trim())
+                .map_err(|e| invalid("default_categories", format!("{raw:?} {e}")))?;
+            names.push(name);
         }
         Ok(Self {
             business_name: business_name.map(|n| n.trim().to_owned()),
-            default_categories: (!names.is_empty()).then(|| names.join(",")),
+            default_categories: CategoryList::new(names),
         })
     }
-}
 
-pub async fn set_chat(
-    conn: &mut AnyConnection,
-    id: &str,
-    chat: ChatSettings,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE business_numbers SET business_name = $1, default_categories = $2 WHERE id = $3",
-    )
-    .bind(chat.business_name)
-    .bind(chat.default_categories)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    async fn check_categories(&self, conn: &mut AnyConnection) -> Result<(), NumberError> {
+        for name in self.default_categories.iter() {
+            if categories::find(conn, name).await?.is_none() {
+                return Err(invalid(
+                    "default_categories",
+                    format!("unknown category \"{name}\""),
+                ));
+            }
+        }
+        Ok(())
+    }
 }

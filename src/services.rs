@@ -65,9 +65,11 @@ pub struct Services {
     pub secret: Arc<[u8]>,
     pub providers: Providers,
     pub metrics: Arc<Metrics>,
-    pub wake: Arc<Notify>,
-    /// Rung when a webhook payload was stored, and when a forward was queued.
+    /// Rung when a message was queued: a dispatcher takes it at once.
+    pub dispatch_wake: Arc<Notify>,
+    /// Rung when a webhook payload was stored.
     pub inbound_wake: Arc<Notify>,
+    /// Rung when a forward was queued.
     pub forward_wake: Arc<Notify>,
     pub dispatch: DispatchSettings,
     pub forward: ForwardSettings,

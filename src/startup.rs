@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::sending::dispatcher;
 use crate::services::{ForwardSettings, Services};
-use crate::{forwarding, http, inbound, secret};
+use crate::{forwarding, inbound, secret, web as pages};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
@@ -61,7 +61,7 @@ impl Application {
             secret: secret.into(),
             providers: Providers::new(settings.provider_timeout)?,
             metrics: Arc::new(Metrics::new()),
-            wake: Arc::new(Notify::new()),
+            dispatch_wake: Arc::new(Notify::new()),
             inbound_wake: Arc::new(Notify::new()),
             forward_wake: Arc::new(Notify::new()),
             dispatch: settings.dispatch.clone(),
@@ -72,9 +72,10 @@ impl Application {
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(pages::security_headers())
                 .wrap(access_log())
                 .app_data(data.clone())
-                .configure(http::routes)
+                .configure(|cfg| pages::routes(cfg, &data))
         })
         .listen(listener)?
         .shutdown_timeout(10)

@@ -248,7 +248,7 @@ async fn every_webhook_payload_of_the_corpus_is_accepted_and_processed() {
                 .await
                 .unwrap()
                 .unwrap();
-            assent::api_keys::create(&mut conn, &n.id, "corpus")
+            assent::api_keys::create(&app.services.db, &n.id, "corpus")
                 .await
                 .unwrap()
                 .key

@@ -164,7 +164,7 @@ async fn scalar_strings(url: &str, sql: &str) -> Vec<String> {
 async fn second_number(app: &TestApp) -> String {
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     let number = numbers::add(
-        &mut conn,
+        &app.services.db,
         NewNumber {
             phone_number_id: "100000000000002".into(),
             display_number: PhoneNumber::parse("+34911234567").unwrap(),
@@ -179,10 +179,11 @@ async fn second_number(app: &TestApp) -> String {
             rate_burst: None,
             messaging_limit: Some(250),
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();
-    assent::api_keys::create(&mut conn, &number.id, "second")
+    assent::api_keys::create(&app.services.db, &number.id, "second")
         .await
         .unwrap()
         .key

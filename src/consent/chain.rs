@@ -1,6 +1,6 @@
 //! How an event's hash is computed. Verification and appends share this one function.
 
-use sha2::{Digest, Sha256};
+use crate::digest::sha256_hex;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -48,8 +48,4 @@ impl Chained<'_> {
         ]);
         sha256_hex(canonical.to_string().as_bytes())
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }

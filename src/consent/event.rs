@@ -1,3 +1,7 @@
+//! What a ledger event says: its action, how it came about, the notice shown,
+//! and the evidence kept beside it.
+
+use crate::domain::{Actor, Language};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,15 +25,16 @@ impl ConsentAction {
         }
     }
 
+    pub const ALL: [Self; 5] = [
+        Self::Granted,
+        Self::Confirmed,
+        Self::Withdrawn,
+        Self::Declined,
+        Self::Erased,
+    ];
+
     pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "granted" => Self::Granted,
-            "confirmed" => Self::Confirmed,
-            "withdrawn" => Self::Withdrawn,
-            "declined" => Self::Declined,
-            "erased" => Self::Erased,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
 }
 
@@ -59,6 +64,21 @@ impl Source {
             Self::Import => "import",
             Self::Staff => "staff",
         }
+    }
+
+    pub const ALL: [Self; 8] = [
+        Self::WebForm,
+        Self::Chat,
+        Self::Keyword,
+        Self::PreferenceCenter,
+        Self::MetaSignal,
+        Self::Api,
+        Self::Import,
+        Self::Staff,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -99,8 +119,8 @@ pub struct NewEvent {
     pub source: Source,
     pub source_ref: Option<String>,
     pub notice: Option<Notice>,
-    pub language: Option<String>,
-    pub actor: Option<String>,
+    pub language: Option<Language>,
+    pub actor: Option<Actor>,
     /// Set on a double opt-in grant: the one template that may confirm it.
     pub confirmation_template: Option<String>,
     pub evidence: Evidence,

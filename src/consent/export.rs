@@ -1,7 +1,7 @@
 //! Streams the ledger as CSV or JSON, one row at a time: memory stays flat however
 //! many events there are.
 
-use super::ledger::{EVENT_COLUMNS, RecordedEvent};
+use super::ledger::{EVENT_COLUMNS, StoredEvent};
 use crate::db::Db;
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -111,7 +111,7 @@ pub async fn export(
     };
     let mut count = 0u64;
     while let Some(row) = rows.try_next().await? {
-        let event = RecordedEvent::from_row(&row)?;
+        let event = StoredEvent::from_row(&row)?;
         let evidence: Option<String> = row.try_get("evidence_body")?;
         let evidence: serde_json::Value = evidence
             .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())

@@ -1,12 +1,17 @@
-use super::chain::{Chained, sha256_hex};
-use super::event::NewEvent;
+//! Appending to the chain and reading it back. Stored events are text exactly as
+//! hashed (`StoredEvent`, what verification and export read); everything else
+//! reads them typed (`RecordedEvent`).
+
+use super::chain::Chained;
+use super::event::{ConsentAction, NewEvent, Source};
 use crate::db::{new_id, now_ms};
-use serde::Serialize;
+use crate::digest::sha256_hex;
+use crate::domain::Actor;
 use sqlx::{AnyConnection, Row};
 
-/// One event as stored, chained fields included.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct RecordedEvent {
+/// One event as stored, its chained fields as the text that was hashed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredEvent {
     pub seq: i64,
     pub id: String,
     pub prev_hash: String,
@@ -26,7 +31,7 @@ pub struct RecordedEvent {
     pub evidence_sha256: Option<String>,
 }
 
-impl RecordedEvent {
+impl StoredEvent {
     pub(super) fn chained(&self) -> Chained<'_> {
         Chained {
             seq: self.seq,
@@ -49,12 +54,74 @@ impl RecordedEvent {
     }
 }
 
+/// One event, read typed.
+#[derive(Debug, Clone)]
+pub struct RecordedEvent {
+    pub seq: i64,
+    pub id: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub created_at: i64,
+    pub business_number_id: String,
+    pub subject_id: String,
+    /// A category name, or `*` for an event about the whole person.
+    pub category: String,
+    pub action: ConsentAction,
+    pub source: Source,
+    pub source_ref: Option<String>,
+    pub notice_version: Option<String>,
+    pub notice_sha256: Option<String>,
+    /// As stored: older events may hold any short text here.
+    pub language: Option<String>,
+    pub actor: Option<Actor>,
+    pub confirmation_template: Option<String>,
+    pub evidence_sha256: Option<String>,
+}
+
+impl TryFrom<StoredEvent> for RecordedEvent {
+    type Error = anyhow::Error;
+
+    fn try_from(e: StoredEvent) -> anyhow::Result<Self> {
+        let unknown = |what: &str, value: &str| {
+            anyhow::anyhow!("ledger event {} has an unknown {what} {value:?}", e.seq)
+        };
+        let action = ConsentAction::parse(&e.action).ok_or_else(|| unknown("action", &e.action))?;
+        let source = Source::parse(&e.source).ok_or_else(|| unknown("source", &e.source))?;
+        let actor = match &e.actor {
+            None => None,
+            Some(a) => Some(Actor::parse(a).ok_or_else(|| unknown("actor", a))?),
+        };
+        Ok(Self {
+            seq: e.seq,
+            id: e.id,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+            created_at: e.created_at,
+            business_number_id: e.business_number_id,
+            subject_id: e.subject_id,
+            category: e.category,
+            action,
+            source,
+            source_ref: e.source_ref,
+            notice_version: e.notice_version,
+            notice_sha256: e.notice_sha256,
+            language: e.language,
+            actor,
+            confirmation_template: e.confirmation_template,
+            evidence_sha256: e.evidence_sha256,
+        })
+    }
+}
+
 pub(super) const EVENT_COLUMNS: &str = "seq, id, prev_hash, hash, created_at, business_number_id, subject_id, category, \
      action, source, source_ref, notice_version, notice_sha256, language, actor, confirmation_template, evidence_sha256";
 
-/// Appends one event inside the caller's transaction. The first statement takes the
-/// chain head's row lock (PostgreSQL) or the write lock (SQLite), so concurrent
-/// writers on any number of instances line up into one history.
+/// Appends one event inside the caller's write transaction. The first statement
+/// takes the chain head's row lock (PostgreSQL) or the write lock (SQLite), so
+/// concurrent writers on any number of instances line up into one history.
+/// The business hears of it only if the caller queues the forward
+/// (`forwarding::consent_events`) in the same transaction.
+#[must_use = "queue the forward to the business: forwarding::consent_events"]
 pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result<RecordedEvent> {
     let head = sqlx::query("UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
@@ -62,14 +129,13 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
 
-    let id = new_id();
     let evidence_body = (!event.evidence.is_empty()).then(|| {
         let nonce = hex::encode(rand::random::<[u8; 16]>());
         serde_json::json!({ "nonce": nonce, "evidence": event.evidence }).to_string()
     });
-    let mut recorded = RecordedEvent {
+    let mut stored = StoredEvent {
         seq,
-        id,
+        id: new_id(),
         prev_hash,
         hash: String::new(),
         created_at: now_ms(),
@@ -81,53 +147,50 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         source_ref: event.source_ref,
         notice_version: event.notice.as_ref().map(|n| n.version.clone()),
         notice_sha256: event.notice.map(|n| n.sha256),
-        language: event.language,
-        actor: event.actor,
+        language: event.language.map(|l| l.as_str().to_owned()),
+        actor: event.actor.as_ref().map(Actor::to_string),
         confirmation_template: event.confirmation_template,
         evidence_sha256: evidence_body.as_deref().map(|b| sha256_hex(b.as_bytes())),
     };
-    recorded.hash = recorded.chained().hash();
+    stored.hash = stored.chained().hash();
 
     sqlx::query(
         "INSERT INTO ledger_events (seq, id, prev_hash, hash, created_at, business_number_id, subject_id, category, \
          action, source, source_ref, notice_version, notice_sha256, language, actor, confirmation_template, evidence_sha256) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
-    .bind(recorded.seq)
-    .bind(&recorded.id)
-    .bind(&recorded.prev_hash)
-    .bind(&recorded.hash)
-    .bind(recorded.created_at)
-    .bind(&recorded.business_number_id)
-    .bind(&recorded.subject_id)
-    .bind(&recorded.category)
-    .bind(&recorded.action)
-    .bind(&recorded.source)
-    .bind(&recorded.source_ref)
-    .bind(&recorded.notice_version)
-    .bind(&recorded.notice_sha256)
-    .bind(&recorded.language)
-    .bind(&recorded.actor)
-    .bind(&recorded.confirmation_template)
-    .bind(&recorded.evidence_sha256)
+    .bind(stored.seq)
+    .bind(&stored.id)
+    .bind(&stored.prev_hash)
+    .bind(&stored.hash)
+    .bind(stored.created_at)
+    .bind(&stored.business_number_id)
+    .bind(&stored.subject_id)
+    .bind(&stored.category)
+    .bind(&stored.action)
+    .bind(&stored.source)
+    .bind(&stored.source_ref)
+    .bind(&stored.notice_version)
+    .bind(&stored.notice_sha256)
+    .bind(&stored.language)
+    .bind(&stored.actor)
+    .bind(&stored.confirmation_template)
+    .bind(&stored.evidence_sha256)
     .execute(&mut *conn)
     .await?;
     if let Some(body) = evidence_body {
         sqlx::query("INSERT INTO ledger_evidence (event_id, subject_id, body) VALUES ($1, $2, $3)")
-            .bind(&recorded.id)
-            .bind(&recorded.subject_id)
+            .bind(&stored.id)
+            .bind(&stored.subject_id)
             .bind(body)
             .execute(&mut *conn)
             .await?;
     }
     sqlx::query("UPDATE ledger_head SET hash = $1 WHERE id = 1")
-        .bind(&recorded.hash)
+        .bind(&stored.hash)
         .execute(&mut *conn)
         .await?;
-    // Queued in the same transaction: the business hears of every event that
-    // happened, and of none that was rolled back.
-    crate::forwarding::consent_event(conn, &recorded).await?;
-    Ok(recorded)
+    RecordedEvent::try_from(stored)
 }
 
 /// Every event of one person, oldest first.
@@ -137,8 +200,20 @@ pub async fn events_for_subject(
 ) -> anyhow::Result<Vec<RecordedEvent>> {
     let sql =
         format!("SELECT {EVENT_COLUMNS} FROM ledger_events WHERE subject_id = $1 ORDER BY seq");
-    Ok(sqlx::query_as::<_, RecordedEvent>(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as::<_, StoredEvent>(sqlx::AssertSqlSafe(sql))
         .bind(subject_id)
         .fetch_all(&mut *conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(RecordedEvent::try_from)
+        .collect()
+}
+
+/// Deletes the person's evidence (erasure); the chain keeps only its hash.
+pub async fn forget_evidence(conn: &mut AnyConnection, subject_id: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM ledger_evidence WHERE subject_id = $1")
+        .bind(subject_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -1,22 +1,25 @@
 //! The consent ledger: append-only events per (business number, contact, category),
 //! chained by SHA-256 so any altered, removed or reordered event is detected, with the
 //! person's data kept outside the chain so erasure never breaks verification.
+//!
+//! A leaf: the ledger appends and reads, and knows nothing of who hears of an
+//! event. Whoever appends queues the forward to the business in the same
+//! transaction (`forwarding::consent_events`); `append` is `must_use` for that.
 
 mod chain;
-mod erasure;
 mod event;
 pub mod export;
 mod ledger;
-mod record;
+mod read;
+pub mod request;
 pub mod signals;
 mod state;
 pub mod suppression;
 mod verify;
 
-pub use erasure::{erase_contact, forget};
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Source};
 pub use export::{ExportFilter, ExportFormat, export};
-pub use ledger::{RecordedEvent, append, events_for_subject};
-pub use record::{ConsentRecord, read, record};
+pub use ledger::{RecordedEvent, append, events_for_subject, forget_evidence};
+pub use read::{ConsentRecord, read};
 pub use state::{CategoryStatus, ConsentState, derive_states};
 pub use verify::{Broken, VerifyReport, anchored_at, verify};

@@ -8,7 +8,7 @@ use super::state::{ConsentState, derive_states};
 use crate::categories;
 use crate::contacts::{self, Contact};
 use crate::db::now_ms;
-use crate::domain::CategoryKind;
+use crate::domain::{Actor, CategoryKind, Language};
 use sqlx::AnyConnection;
 
 /// How, and on what evidence, a change came about.
@@ -17,8 +17,8 @@ pub struct Signal {
     pub source: Source,
     pub source_ref: Option<String>,
     pub notice: Option<Notice>,
-    pub language: Option<String>,
-    pub actor: String,
+    pub language: Option<Language>,
+    pub actor: Actor,
     pub evidence: Evidence,
 }
 
@@ -29,7 +29,7 @@ impl Signal {
             source_ref,
             notice: None,
             language: None,
-            actor: "meta".into(),
+            actor: Actor::Meta,
             evidence,
         }
     }
@@ -109,8 +109,8 @@ pub async fn names_of_kind(
 /// changed since (what START restores).
 pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
     let last = events.iter().rev().find(|e| {
-        e.source == Source::Keyword.as_str()
-            && e.action == "withdrawn"
+        e.source == Source::Keyword
+            && e.action == ConsentAction::Withdrawn
             && e.source_ref
                 .as_deref()
                 .is_some_and(|r| r.starts_with("stop:"))
@@ -122,7 +122,7 @@ pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
     // withdrawn again since then stays as the person last left it.
     events
         .iter()
-        .filter(|e| e.source_ref == last.source_ref && e.action == "withdrawn")
+        .filter(|e| e.source_ref == last.source_ref && e.action == ConsentAction::Withdrawn)
         .filter(|e| {
             events
                 .iter()
@@ -174,7 +174,9 @@ pub async fn marketing_resumed(
                 .iter()
                 .rev()
                 .find(|e| &e.category == name)
-                .is_some_and(|e| e.action == "withdrawn" && e.source == Source::MetaSignal.as_str())
+                .is_some_and(|e| {
+                    e.action == ConsentAction::Withdrawn && e.source == Source::MetaSignal
+                })
         })
         .collect();
     grant(

@@ -1,5 +1,6 @@
 //! Current consent, derived from the events alone (never stored separately).
 
+use super::event::ConsentAction;
 use super::ledger::RecordedEvent;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,8 +35,8 @@ pub fn derive_states<'a>(
             since: e.created_at,
             pending_template,
         };
-        match e.action.as_str() {
-            "granted" => {
+        match e.action {
+            ConsentAction::Granted => {
                 let next = match &e.confirmation_template {
                     Some(t) => status(ConsentState::Pending, Some(t.clone())),
                     None => status(ConsentState::Granted, None),
@@ -44,7 +45,7 @@ pub fn derive_states<'a>(
             }
             // A confirmation only completes a pending opt-in; it cannot revive a
             // withdrawn one.
-            "confirmed" => {
+            ConsentAction::Confirmed => {
                 if let Some(current) = states
                     .get_mut(&e.category)
                     .filter(|s| s.state == ConsentState::Pending)
@@ -52,15 +53,14 @@ pub fn derive_states<'a>(
                     *current = status(ConsentState::Granted, None);
                 }
             }
-            "withdrawn" | "declined" => {
+            ConsentAction::Withdrawn | ConsentAction::Declined => {
                 states.insert(e.category.clone(), status(ConsentState::Withdrawn, None));
             }
-            "erased" => {
+            ConsentAction::Erased => {
                 for s in states.values_mut() {
                     *s = status(ConsentState::None, None);
                 }
             }
-            _ => {}
         }
     }
     states
@@ -71,6 +71,7 @@ mod tests {
     use super::*;
 
     fn ev(seq: i64, category: &str, action: &str, confirmation: Option<&str>) -> RecordedEvent {
+        let action = ConsentAction::parse(action).unwrap();
         RecordedEvent {
             seq,
             id: seq.to_string(),
@@ -80,8 +81,8 @@ mod tests {
             business_number_id: "n".into(),
             subject_id: "s".into(),
             category: category.into(),
-            action: action.into(),
-            source: "api".into(),
+            action,
+            source: super::super::Source::Api,
             source_ref: None,
             notice_version: None,
             notice_sha256: None,

@@ -1,9 +1,10 @@
 //! Walks the whole chain in order, in constant memory, and names the first event
 //! that was altered, removed or reordered.
 
-use super::chain::{GENESIS, sha256_hex};
-use super::ledger::{EVENT_COLUMNS, RecordedEvent};
+use super::chain::GENESIS;
+use super::ledger::{EVENT_COLUMNS, StoredEvent};
 use crate::db::Db;
+use crate::digest::sha256_hex;
 use futures_util::TryStreamExt;
 use sqlx::{FromRow, Row};
 
@@ -43,14 +44,14 @@ pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
     let mut expected_seq = 1i64;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0u64;
-    let broken = |e: &RecordedEvent, problem: String| Broken {
+    let broken = |e: &StoredEvent, problem: String| Broken {
         seq: e.seq,
         event_id: e.id.clone(),
         problem,
     };
 
     while let Some(row) = rows.try_next().await? {
-        let event = RecordedEvent::from_row(&row)?;
+        let event = StoredEvent::from_row(&row)?;
         let evidence: Option<String> = row.try_get("evidence_body")?;
         let problem = if event.seq != expected_seq {
             Some(format!(

@@ -1,10 +1,18 @@
 //! Types that cannot hold invalid values. Raw strings stop at the edge: every
 //! handler parses into these before anything else happens.
 
+mod actor;
 mod category;
+mod category_list;
+mod language;
+mod message_status;
 mod phone;
 mod template_name;
 
+pub use actor::Actor;
 pub use category::{CategoryKind, CategoryName};
+pub use category_list::CategoryList;
+pub use language::{Language, Locale};
+pub use message_status::MessageStatus;
 pub use phone::{PhoneError, PhoneNumber, Recipient, UserId, mask};
 pub use template_name::TemplateName;

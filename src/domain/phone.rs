@@ -18,12 +18,33 @@ pub enum PhoneError {
     LeadingZero,
     #[error("has more than 15 digits, the E.164 maximum")]
     TooLong,
-    #[error("is not a valid phone number; include the country code, e.g. +34612345678")]
-    Invalid,
+    #[error("does not start with a country code; write it first, e.g. +34612345678")]
+    NoCountryCode,
+    #[error(
+        "is not a valid number for country code +{0}; check the digits, and that the number starts with its country code"
+    )]
+    InvalidForCountry(u16),
 }
 
 impl PhoneNumber {
+    /// A number that can be dialled: valid in libphonenumber's metadata.
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
+        Self::parse_with(raw, phonenumber::is_valid)
+    }
+
+    /// A business's own number: one of a length its country allows is enough.
+    /// Meta hands developers test numbers from the fictional +1 555 range, which
+    /// libphonenumber (rightly) calls invalid.
+    pub fn parse_business(raw: &str) -> Result<Self, PhoneError> {
+        Self::parse_with(raw, |parsed| {
+            phonenumber::is_valid(parsed) || possible_length(parsed)
+        })
+    }
+
+    fn parse_with(
+        raw: &str,
+        acceptable: impl Fn(&phonenumber::PhoneNumber) -> bool,
+    ) -> Result<Self, PhoneError> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(PhoneError::Empty);
@@ -52,10 +73,10 @@ impl PhoneNumber {
         if digits.len() > 15 {
             return Err(PhoneError::TooLong);
         }
-        let parsed =
-            phonenumber::parse(None, format!("+{digits}")).map_err(|_| PhoneError::Invalid)?;
-        if !phonenumber::is_valid(&parsed) {
-            return Err(PhoneError::Invalid);
+        let parsed = phonenumber::parse(None, format!("+{digits}"))
+            .map_err(|_| PhoneError::NoCountryCode)?;
+        if !acceptable(&parsed) {
+            return Err(PhoneError::InvalidForCountry(parsed.code().value()));
         }
         let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
         Ok(Self(e164))
@@ -74,6 +95,33 @@ impl PhoneNumber {
     pub fn masked(&self) -> String {
         mask(self.wa_id())
     }
+}
+
+/// Whether the national number has a length some region of its country code uses.
+fn possible_length(parsed: &phonenumber::PhoneNumber) -> bool {
+    let length = parsed.national().to_string().len();
+    let code = parsed.code().value();
+    // The metadata keeps lengths per kind of number (fixed line, mobile, …).
+    phonenumber::metadata::DATABASE
+        .by_code(&code)
+        .is_some_and(|regions| {
+            regions.iter().any(|r| {
+                let d = r.descriptors();
+                std::iter::once(Some(d.general()))
+                    .chain([
+                        d.fixed_line(),
+                        d.mobile(),
+                        d.toll_free(),
+                        d.premium_rate(),
+                        d.shared_cost(),
+                        d.personal_number(),
+                        d.voip(),
+                        d.uan(),
+                    ])
+                    .flatten()
+                    .any(|kind| kind.possible_length().contains(&(length as u16)))
+            })
+        })
 }
 
 /// Keeps the first two and last three digits: enough to tell numbers apart in a
@@ -177,7 +225,35 @@ mod tests {
             Err(PhoneError::BadCharacters)
         );
         assert_eq!(PhoneNumber::parse("+34 612;drop"), Err(PhoneError::Letters));
-        assert_eq!(PhoneNumber::parse("612345678"), Err(PhoneError::Invalid));
+        assert_eq!(
+            PhoneNumber::parse("612345678"),
+            Err(PhoneError::InvalidForCountry(61))
+        );
+        assert_eq!(
+            PhoneNumber::parse("+999 1234 5678"),
+            Err(PhoneError::NoCountryCode)
+        );
+        assert!(
+            PhoneError::InvalidForCountry(61)
+                .to_string()
+                .contains("country code +61")
+        );
+    }
+
+    #[test]
+    fn a_business_number_may_be_one_of_metas_test_numbers() {
+        assert_eq!(
+            PhoneNumber::parse("+1 555 078 3881"),
+            Err(PhoneError::InvalidForCountry(1))
+        );
+        let test_number = PhoneNumber::parse_business("+1 555 078 3881").unwrap();
+        assert_eq!(test_number.as_e164(), "+15550783881");
+        assert_eq!(
+            PhoneNumber::parse_business("+1 555 078"),
+            Err(PhoneError::InvalidForCountry(1)),
+            "too short for +1"
+        );
+        assert!(PhoneNumber::parse_business("+34612345678").is_ok());
     }
 
     #[test]

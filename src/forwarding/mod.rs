@@ -6,7 +6,7 @@ pub mod config;
 pub mod target;
 pub mod worker;
 
-use crate::consent::RecordedEvent;
+use crate::consent::{ConsentAction, RecordedEvent};
 use crate::db::{new_id, now_ms};
 use crate::numbers::BusinessNumber;
 use serde_json::{Value, json};
@@ -83,40 +83,49 @@ pub fn meta_envelope(number: &BusinessNumber, waba_id: &str, value: Value) -> Va
            "entry": [{"id": waba_id, "changes": [{"field": "messages", "value": value}]}]})
 }
 
-/// A consent event as the business receives it (format documented in README).
-/// An erasure event names the person one last time, so the business can erase them
+/// Consent events as the business receives them (format documented in README),
+/// queued in the caller's transaction, the one that appended them: the business
+/// hears of every event that happened, and of none that was rolled back. An
+/// erasure event names the person one last time, so the business can erase them
 /// too; it is not tied to the contact row, which the erasure deletes.
-pub async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> anyhow::Result<()> {
+pub async fn consent_events(
+    conn: &mut AnyConnection,
+    events: &[RecordedEvent],
+) -> anyhow::Result<()> {
+    for event in events {
+        consent_event(conn, event).await?;
+    }
+    Ok(())
+}
+
+async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> anyhow::Result<()> {
     if !config::exists(conn, &event.business_number_id).await? {
         return Ok(());
     }
-    let person: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT wa_id, user_id FROM contacts WHERE id = $1")
-            .bind(&event.subject_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (wa_id, user_id) = person.unwrap_or_default();
-    let (phone_number_id,): (String,) =
-        sqlx::query_as("SELECT phone_number_id FROM business_numbers WHERE id = $1")
-            .bind(&event.business_number_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (wa_id, user_id) = crate::contacts::find_by_id(conn, &event.subject_id)
+        .await?
+        .map(|c| (c.wa_id, c.user_id))
+        .unwrap_or_default();
+    let phone_number_id = crate::numbers::by_id(conn, &event.business_number_id)
+        .await?
+        .map(|n| n.phone_number_id)
+        .ok_or_else(|| anyhow::anyhow!("a consent event of a number that does not exist"))?;
     let body = json!({
         "object": "assent",
-        "type": format!("consent.{}", event.action),
+        "type": format!("consent.{}", event.action.as_str()),
         "id": event.id,
         "seq": event.seq,
         "created_at": event.created_at,
         "phone_number_id": phone_number_id,
         "contact": {"id": event.subject_id, "wa_id": wa_id, "user_id": user_id},
         "category": event.category,
-        "source": event.source,
+        "source": event.source.as_str(),
         "source_ref": event.source_ref,
         "notice": event.notice_version.as_ref().map(|v| json!({"version": v, "sha256": event.notice_sha256})),
-        "actor": event.actor,
+        "actor": event.actor.as_ref().map(ToString::to_string),
         "hash": event.hash,
     });
-    let contact_id = (event.action != "erased").then_some(event.subject_id.as_str());
+    let contact_id = (event.action != ConsentAction::Erased).then_some(event.subject_id.as_str());
     insert(
         conn,
         &event.business_number_id,
@@ -125,4 +134,13 @@ pub async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> a
         &body,
     )
     .await
+}
+
+/// Deletes what is still owed to the business about the person (erasure).
+pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM forwards WHERE contact_id = $1")
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

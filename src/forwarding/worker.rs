@@ -1,9 +1,12 @@
 //! Delivers queued forwards: POST with the configured headers and Meta's signature
 //! header; a 2xx answer ends the row, anything else retries with exponential
-//! backoff until `give_up_after` (7 days by default, as Meta does).
+//! backoff until `give_up_after` (7 days by default, as Meta does). The delay
+//! doubles up to `retry_max` without jitter, so an endpoint down for hours is
+//! tried about hourly and catches up within the hour it returns.
 
 use super::{config, target};
-use crate::db::{Db, new_id, now_ms};
+use crate::db::now_ms;
+use crate::jobs::{self, Queue};
 use crate::services::Services;
 use crate::signature;
 use std::time::Duration;
@@ -34,28 +37,19 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
-    let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
-    let lock = db.skip_locked();
-    let sql = format!(
-        "UPDATE forwards SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
-         WHERE id = (SELECT id FROM forwards WHERE {due} ORDER BY next_attempt_at, id LIMIT 1 {lock}) AND {due} \
-         RETURNING id, business_number_id, body, attempts, created_at, claim_id"
-    );
-    let now = now_ms();
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(new_id())
-        .fetch_optional(&db.pool)
-        .await?)
-}
+const QUEUE: Queue = Queue {
+    table: "forwards",
+    due: "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))",
+    claim_sets: "",
+    order_by: "next_attempt_at, id",
+    returning: "id, business_number_id, body, attempts, created_at, claim_id",
+};
 
 /// Delivers one due forward, if any; true when one was handled.
 pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
     let db = &services.db;
     let lease = services.forward.timeout + Duration::from_secs(30);
-    let Some(job) = claim(db, lease.as_millis() as i64).await? else {
+    let Some(job): Option<Claimed> = jobs::claim(db, &QUEUE, lease).await? else {
         return Ok(false);
     };
     let config = config::get(&mut *db.pool.acquire().await?, &job.business_number_id).await?;
@@ -65,16 +59,22 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
     };
     match outcome {
         Ok(()) => {
-            sqlx::query("DELETE FROM forwards WHERE id = $1 AND claim_id = $2")
-                .bind(&job.id)
-                .bind(&job.claim_id)
-                .execute(&db.pool)
-                .await?;
+            db.write_one(
+                sqlx::query("DELETE FROM forwards WHERE id = $1 AND claim_id = $2")
+                    .bind(&job.id)
+                    .bind(&job.claim_id),
+            )
+            .await?;
         }
         Err(why) => {
             let now = now_ms();
             let give_up = now - job.created_at >= services.forward.give_up_after.as_millis() as i64;
-            let delay = backoff(services, job.attempts);
+            let delay = jobs::backoff(
+                services.forward.retry_base,
+                services.forward.retry_max,
+                job.attempts,
+            );
+            let mut w = db.write().await?;
             tracing::warn!(forward = %job.id, attempt = job.attempts, error = %why, gave_up = give_up, "business webhook did not take a forward");
             // The endpoint is down for all of this number's forwards, not just this
             // one: they all wait as long, so they neither queue ahead of other
@@ -86,7 +86,7 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             .bind(now + delay.as_millis() as i64)
             .bind(&job.business_number_id)
             .bind(&job.id)
-            .execute(&db.pool)
+            .execute(&mut *w)
             .await?;
             if give_up {
                 // A forward tied to no contact is an erasure notice, the last row that
@@ -96,7 +96,7 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
                 )
                 .bind(&job.id)
                 .bind(&job.claim_id)
-                .execute(&db.pool)
+                .execute(&mut *w)
                 .await?;
             }
             sqlx::query(
@@ -108,8 +108,9 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             .bind(&why)
             .bind(&job.id)
             .bind(&job.claim_id)
-            .execute(&db.pool)
+            .execute(&mut *w)
             .await?;
+            w.commit().await?;
         }
     }
     Ok(true)
@@ -149,13 +150,4 @@ async fn post(
         Err(e) if e.is_connect() => Err("could not connect".into()),
         Err(_) => Err("request failed".into()),
     }
-}
-
-/// Doubles from `retry_base` up to `retry_max`, so an endpoint down for hours is
-/// tried about hourly and catches up within the hour it returns.
-fn backoff(services: &Services, attempt: i64) -> Duration {
-    let s = &services.forward;
-    s.retry_base
-        .saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32)
-        .min(s.retry_max)
 }

@@ -5,6 +5,7 @@
 
 mod conversation;
 mod process;
-pub mod replies;
+pub mod received;
 pub mod store;
+pub mod texts;
 pub mod worker;

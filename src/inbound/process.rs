@@ -5,8 +5,9 @@
 use super::{conversation, store};
 use crate::consent::{Evidence, signals};
 use crate::contacts::{self, InboundIdentity};
+use crate::forwarding;
 use crate::numbers::{self, BusinessNumber};
-use crate::sending::statuses;
+use crate::sending::{outbox, statuses};
 use crate::services::Services;
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ pub(super) fn items(v: &Value) -> impl Iterator<Item = &Value> {
 }
 
 /// One change of one payload, for one of our numbers.
-pub(super) struct Change<'a> {
+pub(super) struct WebhookChange<'a> {
     pub s: &'a Services,
     pub payload_id: &'a str,
     pub number: &'a BusinessNumber,
@@ -71,7 +72,7 @@ pub async fn payload(s: &Services, payload_id: &str, body: &str) -> anyhow::Resu
                 );
                 continue;
             };
-            let change = Change {
+            let change = WebhookChange {
                 s,
                 payload_id,
                 number: &number,
@@ -112,7 +113,7 @@ pub async fn payload(s: &Services, payload_id: &str, body: &str) -> anyhow::Resu
     Ok(out)
 }
 
-impl Change<'_> {
+impl WebhookChange<'_> {
     /// The `contacts[]` entry of the person who sent `m`.
     pub(super) fn profile_of(&self, m: &Value) -> Option<&Value> {
         let from = m["from"].as_str();
@@ -165,9 +166,7 @@ impl Change<'_> {
         ) else {
             return Ok(false);
         };
-        let db = &self.s.db;
-        let mut tx = db.begin().await?;
-        db.lock_number(&mut tx, &self.number.id).await?;
+        let mut tx = self.s.db.write_for(&self.number.id).await?;
         if !contacts::change_number(&mut tx, &self.number.id, &old, &new).await? {
             tracing::info!(
                 "user_changed_number for a number we do not know, or onto one we already know: nothing changed"
@@ -185,19 +184,13 @@ impl Change<'_> {
         let (Some(provider_id), Some(status)) = (st["id"].as_str(), st["status"].as_str()) else {
             return Ok(false);
         };
-        let mut conn = self.s.db.pool.acquire().await?;
-        let found: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, contact_id FROM messages WHERE business_number_id = $1 AND provider_message_id = $2",
-        )
-        .bind(&self.number.id)
-        .bind(provider_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let mut w = self.s.db.write().await?;
+        let found = outbox::by_provider_id(&mut w, &self.number.id, provider_id).await?;
         let Some((message_id, contact_id)) = found else {
             return Ok(false);
         };
-        store::link(&mut conn, self.payload_id, &contact_id).await?;
-        drop(conn);
+        store::link(&mut w, self.payload_id, &contact_id).await?;
+        w.commit().await?;
         let error = items(&st["errors"]).next().map(|e| {
             (
                 e["code"].as_i64().unwrap_or(0),
@@ -261,9 +254,7 @@ impl Change<'_> {
             .filter(|c| c.is_ascii_graphic())
             .take(200)
             .collect();
-        let db = &self.s.db;
-        let mut tx = db.begin().await?;
-        db.lock_number(&mut tx, &self.number.id).await?;
+        let mut tx = self.s.db.write_for(&self.number.id).await?;
         let contact = contacts::from_inbound(&mut tx, &self.number.id, &who).await?;
         store::link(&mut tx, self.payload_id, &contact.id).await?;
         // Meta retries and does not keep order: a preference no newer than the last
@@ -279,11 +270,7 @@ impl Change<'_> {
             return Ok(true);
         }
         if let Some(at) = at {
-            sqlx::query("UPDATE contacts SET preferences_at = $1 WHERE id = $2")
-                .bind(at)
-                .bind(&contact.id)
-                .execute(&mut *tx)
-                .await?;
+            contacts::set_preferences_at(&mut tx, &contact.id, at).await?;
         }
         let written = match value {
             "stop" => {
@@ -303,6 +290,7 @@ impl Change<'_> {
                 vec![]
             }
         };
+        forwarding::consent_events(&mut tx, &written).await?;
         tx.commit().await?;
         tracing::info!(contact = %contact.masked(), value, events = written.len(), "marketing preference from Meta");
         Ok(true)

@@ -3,25 +3,28 @@
 //! the people they speak of.
 
 use crate::db::{Db, new_id, now_ms};
+use crate::jobs::{self, Queue};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+use std::time::Duration;
 
 /// Stores a verified payload; false when the very same bytes were stored before
 /// (a replay, or Meta's retry of a POST we already acknowledged).
 pub async fn store(db: &Db, body: &str) -> anyhow::Result<bool> {
     let now = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO webhook_payloads (id, body_sha256, body, received_at, state, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, 'pending', 0, $4) ON CONFLICT (body_sha256) DO NOTHING",
-    )
-    .bind(new_id())
-    .bind(hex::encode(Sha256::digest(body.as_bytes())))
-    .bind(body)
-    .bind(now)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let inserted = db
+        .write_one(
+            sqlx::query(
+                "INSERT INTO webhook_payloads (id, body_sha256, body, received_at, state, attempts, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, 'pending', 0, $4) ON CONFLICT (body_sha256) DO NOTHING",
+            )
+            .bind(new_id())
+            .bind(crate::digest::sha256_hex(body.as_bytes()))
+            .bind(body.to_owned())
+            .bind(now),
+        )
+        .await?
+        .rows_affected();
     Ok(inserted > 0)
 }
 
@@ -34,21 +37,16 @@ pub struct Claimed {
     pub claim_id: String,
 }
 
-pub async fn claim(db: &Db, lease_ms: i64) -> anyhow::Result<Option<Claimed>> {
-    let due = "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))";
-    let lock = db.skip_locked();
-    let sql = format!(
-        "UPDATE webhook_payloads SET lease_until = $1, attempts = attempts + 1, claim_id = $3 \
-         WHERE id = (SELECT id FROM webhook_payloads WHERE {due} ORDER BY received_at LIMIT 1 {lock}) AND {due} \
-         RETURNING id, body, received_at, attempts, claim_id"
-    );
-    let now = now_ms();
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(new_id())
-        .fetch_optional(&db.pool)
-        .await?)
+const QUEUE: Queue = Queue {
+    table: "webhook_payloads",
+    due: "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))",
+    claim_sets: "",
+    order_by: "received_at",
+    returning: "id, body, received_at, attempts, claim_id",
+};
+
+pub async fn claim(db: &Db, lease: Duration) -> anyhow::Result<Option<Claimed>> {
+    jobs::claim(db, &QUEUE, lease).await
 }
 
 /// Processing ended. A payload is kept (as the record of what Meta told us) only
@@ -60,23 +58,21 @@ pub async fn finish(db: &Db, job: &Claimed, keep: bool) -> anyhow::Result<()> {
     } else {
         "DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2"
     };
-    sqlx::query(sql)
-        .bind(&job.id)
-        .bind(&job.claim_id)
-        .execute(&db.pool)
+    db.write_one(sqlx::query(sql).bind(&job.id).bind(&job.claim_id))
         .await?;
     Ok(())
 }
 
 pub async fn retry_at(db: &Db, job: &Claimed, at: i64, error: Option<&str>) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
+    db.write_one(
+        sqlx::query(
+            "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
+        )
+        .bind(at)
+        .bind(error.map(str::to_owned))
+        .bind(&job.id)
+        .bind(&job.claim_id),
     )
-    .bind(at)
-    .bind(error)
-    .bind(&job.id)
-    .bind(&job.claim_id)
-    .execute(&db.pool)
     .await?;
     Ok(())
 }
@@ -103,7 +99,7 @@ pub async fn link(
 /// others may not be tied to it yet), loses only this person's entries and keeps
 /// the rest for a retry; if the person cannot be taken out cleanly, it goes whole.
 /// Call before the person's messages are deleted: their ids identify their entries.
-pub async fn forget_person(
+pub async fn remove_person(
     conn: &mut sqlx::AnyConnection,
     contact_id: &str,
     wa_id: Option<&str>,

@@ -3,6 +3,7 @@
 
 use super::{process, store};
 use crate::db::now_ms;
+use crate::jobs;
 use crate::services::Services;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -29,7 +30,7 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
 /// Processes one due payload, if any; true when one was handled.
 pub async fn process_one(services: &Services) -> anyhow::Result<bool> {
     let db = &services.db;
-    let Some(job) = store::claim(db, 5 * 60 * 1000).await? else {
+    let Some(job) = store::claim(db, Duration::from_secs(5 * 60)).await? else {
         return Ok(false);
     };
     match process::payload(services, &job.id, &job.body).await {
@@ -46,8 +47,11 @@ pub async fn process_one(services: &Services) -> anyhow::Result<bool> {
         }
         Ok(outcome) => store::finish(db, &job, !outcome.personal_unattributed).await?,
         Err(e) => {
-            let delay = Duration::from_secs(1u64 << job.attempts.clamp(1, 10))
-                .min(Duration::from_secs(600));
+            let delay = jobs::backoff(
+                Duration::from_secs(2),
+                Duration::from_secs(600),
+                job.attempts,
+            );
             tracing::warn!(payload = %job.id, attempt = job.attempts, error = %format!("{e:#}"), "webhook payload will be processed again");
             let why = format!("{e:#}");
             store::retry_at(db, &job, now_ms() + delay.as_millis() as i64, Some(&why)).await?;

@@ -6,11 +6,12 @@ use serde_json::Value;
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
 
-pub async fn send(
+/// Posts to the number's `/messages` endpoint: the status and Meta's answer.
+async fn post(
     http: &reqwest::Client,
     number: &BusinessNumber,
     payload: &Value,
-) -> Result<Accepted, ProviderError> {
+) -> Result<(u16, Value), ProviderError> {
     let base = number.api_base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
     let url = format!(
         "{base}/{}/{}/messages",
@@ -24,7 +25,36 @@ pub async fn send(
         .await
         .map_err(transport)?;
     let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
+fn error_of(status: u16, body: &Value) -> ProviderError {
+    let error = &body["error"];
+    let title = error["message"]
+        .as_str()
+        .unwrap_or("Cloud API error")
+        .to_owned();
+    classify(status, error["code"].as_i64(), title)
+}
+
+/// The read receipt (with its typing indicator, if any) goes as the client sent it.
+pub async fn mark_read(
+    http: &reqwest::Client,
+    number: &BusinessNumber,
+    payload: &Value,
+) -> Result<(), ProviderError> {
+    match post(http, number, payload).await? {
+        (status, _) if (200..300).contains(&status) => Ok(()),
+        (status, body) => Err(error_of(status, &body)),
+    }
+}
+
+pub async fn send(
+    http: &reqwest::Client,
+    number: &BusinessNumber,
+    payload: &Value,
+) -> Result<Accepted, ProviderError> {
+    let (status, body) = post(http, number, payload).await?;
     if (200..300).contains(&status) {
         let id = body["messages"][0]["id"]
             .as_str()
@@ -39,10 +69,5 @@ pub async fn send(
             statuses: vec![],
         });
     }
-    let error = &body["error"];
-    let title = error["message"]
-        .as_str()
-        .unwrap_or("Cloud API error")
-        .to_owned();
-    Err(classify(status, error["code"].as_i64(), title))
+    Err(error_of(status, &body))
 }

@@ -97,6 +97,21 @@ impl Providers {
         }
     }
 
+    /// Marks an inbound message read (Meta's read receipt, with a typing indicator
+    /// when the payload asks for one). The sandbox has nobody to tell.
+    pub async fn mark_read(
+        &self,
+        number: &BusinessNumber,
+        message_id: &str,
+        payload: &Value,
+    ) -> Result<(), ProviderError> {
+        match number.provider() {
+            ProviderKind::Cloud => cloud::mark_read(&self.http, number, payload).await,
+            ProviderKind::Onprem => onprem::mark_read(&self.http, number, message_id).await,
+            ProviderKind::Sandbox => Ok(()),
+        }
+    }
+
     pub fn has_contact_check(&self, number: &BusinessNumber) -> bool {
         number.provider() != ProviderKind::Cloud
     }

@@ -9,13 +9,45 @@ use serde_json::{Value, json};
 pub const DEFAULT_KEY_HEADER: &str = "D360-API-KEY";
 
 fn request(http: &reqwest::Client, number: &BusinessNumber, path: &str) -> reqwest::RequestBuilder {
+    request_with(http, reqwest::Method::POST, number, path)
+}
+
+fn request_with(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    number: &BusinessNumber,
+    path: &str,
+) -> reqwest::RequestBuilder {
     let base = number.api_base_url.as_deref().unwrap_or_default();
     let header = number
         .api_key_header
         .as_deref()
         .unwrap_or(DEFAULT_KEY_HEADER);
-    http.post(format!("{base}{path}"))
+    http.request(method, format!("{base}{path}"))
         .header(header, number.access_token.as_deref().unwrap_or_default())
+}
+
+/// The on-premises API marks a message read with `PUT /v1/messages/{id}`.
+pub async fn mark_read(
+    http: &reqwest::Client,
+    number: &BusinessNumber,
+    message_id: &str,
+) -> Result<(), ProviderError> {
+    let path = format!(
+        "/v1/messages/{}",
+        percent_encoding::utf8_percent_encode(message_id, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let response = request_with(http, reqwest::Method::PUT, number, &path)
+        .json(&json!({"status": "read"}))
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    Err(error_of(status, &body))
 }
 
 fn error_of(status: u16, body: &Value) -> ProviderError {

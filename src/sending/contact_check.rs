@@ -48,16 +48,34 @@ pub async fn check(
             }));
         }
     };
-    sqlx::query(
-        "INSERT INTO contact_checks (business_number_id, input, wa_id, status, checked_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (business_number_id, input) DO UPDATE SET wa_id = $3, status = $4, checked_at = $5",
+    s.db.write_one(
+        sqlx::query(
+            "INSERT INTO contact_checks (business_number_id, input, wa_id, status, checked_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (business_number_id, input) DO UPDATE SET wa_id = $3, status = $4, checked_at = $5",
+        )
+        .bind(&number.id)
+        .bind(phone.as_e164())
+        .bind(&check.wa_id)
+        .bind(check.status.as_str())
+        .bind(now_ms()),
     )
-    .bind(&number.id)
-    .bind(phone.as_e164())
-    .bind(&check.wa_id)
-    .bind(check.status.as_str())
-    .bind(now_ms())
-    .execute(&s.db.pool)
     .await?;
     Ok(Some(check))
+}
+
+/// Deletes the cached check of the person's number (erasure).
+pub async fn forget(
+    conn: &mut sqlx::AnyConnection,
+    business_number_id: &str,
+    wa_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "DELETE FROM contact_checks WHERE business_number_id = $1 AND (wa_id = $2 OR input = $3)",
+    )
+    .bind(business_number_id)
+    .bind(wa_id)
+    .bind(format!("+{wa_id}"))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

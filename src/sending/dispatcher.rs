@@ -2,9 +2,9 @@
 //! rate limit, hand them to the provider, and retry transient failures with
 //! exponential backoff and jitter.
 
-use super::core::still_allowed;
-use super::{outbox, rate_limit, statuses};
+use super::{facts, outbox, rate_limit, statuses};
 use crate::db::now_ms;
+use crate::jobs;
 use crate::numbers;
 use crate::services::Services;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
                     Err(e) => tracing::error!(error = %format!("{e:#}"), "dispatch failed"),
                 }
                 tokio::select! {
-                    _ = services.wake.notified() => {}
+                    _ = services.dispatch_wake.notified() => {}
                     _ = tokio::time::sleep(services.dispatch.poll) => {}
                     _ = stop.changed() => {}
                 }
@@ -43,8 +43,8 @@ pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
 /// drain the queue step by step.
 pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
     let db = &services.db;
-    let lease_ms = services.dispatch.lease.as_millis() as i64;
-    let Some(message) = outbox::claim(db, lease_ms).await? else {
+    let lease = services.dispatch.lease;
+    let Some(message) = outbox::claim(db, lease).await? else {
         return Ok(false);
     };
     // Claimed again and again without an outcome (say, a worker dying on it each
@@ -76,8 +76,14 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
     };
     let payload: serde_json::Value = serde_json::from_str(&message.payload)?;
     if let (Some(template), Some(category)) = (&message.template_name, &message.category)
-        && let Err(blocked) =
-            still_allowed(services, &message.contact_id, template, category).await?
+        && let Err(blocked) = facts::still_allowed(
+            &mut *db.pool.acquire().await?,
+            &services.secret,
+            &message.contact_id,
+            template,
+            category,
+        )
+        .await?
     {
         services.metrics.blocked(blocked.reason());
         fail(
@@ -93,7 +99,7 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
     rate_limit::acquire(db, &number).await?;
     // The wait for a token may be long; take a fresh lease, or stop if the message
     // was claimed by someone else meanwhile.
-    if !outbox::renew(db, &message, lease_ms).await? {
+    if !outbox::renew(db, &message, lease).await? {
         return Ok(true);
     }
     let started = Instant::now();
@@ -133,7 +139,11 @@ pub async fn dispatch_one(services: &Services) -> anyhow::Result<bool> {
             services.metrics.outcome("accepted");
         }
         Err(e) if e.retryable && message.attempts < services.dispatch.max_attempts => {
-            let delay = backoff(&services.dispatch, message.attempts);
+            let delay = jobs::jittered(jobs::backoff(
+                services.dispatch.retry_base,
+                services.dispatch.retry_max,
+                message.attempts,
+            ));
             tracing::warn!(message_id = %message.id, attempt = message.attempts, error = %e, retry_in_ms = delay.as_millis() as u64, "provider refused for now; will retry");
             let at = now_ms() + delay.as_millis() as i64;
             outbox::retry_at(db, &message, at, e.code, &e.title).await?;
@@ -159,40 +169,4 @@ async fn fail(
         services.metrics.outcome("failed");
     }
     Ok(())
-}
-
-/// Exponential backoff with "equal jitter": half the delay fixed, half random, so
-/// many messages that failed together do not retry together.
-fn backoff(settings: &crate::services::DispatchSettings, attempt: i64) -> Duration {
-    let exp = settings
-        .retry_base
-        .saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32);
-    let capped = exp.min(settings.retry_max);
-    let half = capped / 2;
-    half + half.mul_f64(rand::random::<f64>())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::services::DispatchSettings;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let s = DispatchSettings {
-            retry_base: Duration::from_secs(2),
-            retry_max: Duration::from_secs(60),
-            ..Default::default()
-        };
-        for attempt in 1..30 {
-            let d = backoff(&s, attempt);
-            let full = (Duration::from_secs(2) * 2u32.pow((attempt - 1).min(20) as u32))
-                .min(Duration::from_secs(60));
-            assert!(
-                d >= full / 2 && d <= full,
-                "attempt {attempt}: {d:?} not within [{:?}, {full:?}]",
-                full / 2
-            );
-        }
-    }
 }

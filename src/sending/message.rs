@@ -1,7 +1,7 @@
 //! Parses a Meta-format send request into an `OutboundMessage`, enforcing the limits
 //! WhatsApp documents, so a message that Meta would reject never reaches the queue.
 
-use crate::domain::{PhoneNumber, Recipient, TemplateName, UserId};
+use crate::domain::{Language, PhoneNumber, Recipient, TemplateName, UserId};
 use serde_json::{Map, Value};
 
 /// A send that passed validation. `payload` is what goes to the provider: the
@@ -284,16 +284,7 @@ fn template(t: &Value) -> Check<Content> {
         .map_err(|e| invalid("template.name", e))?;
     let language = object(t, "template.language")?;
     let code = string(language, "template.language.code")?;
-    let code_ok = (2..=15).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-');
-    if !code_ok {
-        return Err(invalid(
-            "template.language.code",
-            "must be a language code such as en or en_US",
-        ));
-    }
+    Language::parse(code).map_err(|e| invalid("template.language.code", e))?;
     if t.get("components").is_some() {
         for (i, c) in array(t, "template.components", 0, 20)?.iter().enumerate() {
             let field = format!("template.components[{i}]");

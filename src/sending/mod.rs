@@ -1,13 +1,36 @@
 //! The sending core: the one way out for every message. Validate, gate on consent and
 //! the 24 h window, check the contact, queue durably; the dispatcher does the rest.
 
+mod blocked;
 pub mod contact_check;
 mod core;
 pub mod dispatcher;
+mod facts;
 pub mod gate;
+mod idempotency;
+mod mark_read;
 pub mod message;
 pub mod outbox;
 mod rate_limit;
 pub mod statuses;
 
-pub use core::{CONTACT_INVALID_CODE, Queued, SendError, SendRequest, send};
+pub use core::{CONTACT_INVALID_CODE, Queued, SendError, SendRequest, Submitted, send, submit};
+
+use crate::contacts::Contact;
+use sqlx::AnyConnection;
+
+/// Deletes what the sending core holds about the person (erasure): their
+/// messages with statuses and idempotency keys, refused sends to them (found by
+/// their suppression `keys`), and their cached contact check.
+pub async fn forget_contact(
+    conn: &mut AnyConnection,
+    contact: &Contact,
+    keys: &[String],
+) -> anyhow::Result<()> {
+    blocked::forget(conn, &contact.business_number_id, keys).await?;
+    outbox::forget_contact(conn, &contact.id).await?;
+    if let Some(wa_id) = &contact.wa_id {
+        contact_check::forget(conn, &contact.business_number_id, wa_id).await?;
+    }
+    Ok(())
+}

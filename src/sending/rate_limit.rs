@@ -11,14 +11,15 @@ pub async fn acquire(db: &Db, number: &BusinessNumber) -> anyhow::Result<()> {
     let burst = number.rate_burst.max(1.0);
     loop {
         let now = now_ms();
-        sqlx::query(
-            "INSERT INTO rate_buckets (business_number_id, tokens, updated_ms, version) VALUES ($1, $2, $3, 0) \
-             ON CONFLICT (business_number_id) DO NOTHING",
+        db.write_one(
+            sqlx::query(
+                "INSERT INTO rate_buckets (business_number_id, tokens, updated_ms, version) VALUES ($1, $2, $3, 0) \
+                 ON CONFLICT (business_number_id) DO NOTHING",
+            )
+            .bind(&number.id)
+            .bind(burst)
+            .bind(now),
         )
-        .bind(&number.id)
-        .bind(burst)
-        .bind(now)
-        .execute(&db.pool)
         .await?;
         let (tokens, updated_ms, version): (f64, i64, i64) = sqlx::query_as(
             "SELECT tokens, updated_ms, version FROM rate_buckets WHERE business_number_id = $1",
@@ -34,17 +35,19 @@ pub async fn acquire(db: &Db, number: &BusinessNumber) -> anyhow::Result<()> {
         }
         // Compare-and-set on the version: a concurrent taker makes this update miss,
         // and we read the bucket again.
-        let taken = sqlx::query(
-            "UPDATE rate_buckets SET tokens = $1, updated_ms = $2, version = version + 1 \
-             WHERE business_number_id = $3 AND version = $4",
-        )
-        .bind(available - 1.0)
-        .bind(now.max(updated_ms))
-        .bind(&number.id)
-        .bind(version)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
+        let taken = db
+            .write_one(
+                sqlx::query(
+                    "UPDATE rate_buckets SET tokens = $1, updated_ms = $2, version = version + 1 \
+                     WHERE business_number_id = $3 AND version = $4",
+                )
+                .bind(available - 1.0)
+                .bind(now.max(updated_ms))
+                .bind(&number.id)
+                .bind(version),
+            )
+            .await?
+            .rows_affected();
         if taken == 1 {
             return Ok(());
         }

@@ -4,21 +4,20 @@
 
 use crate::consent::{Evidence, signals};
 use crate::contacts;
-use crate::db::{Db, now_ms};
+use crate::db::{Db, Write, now_ms};
+use crate::domain::{Actor, MessageStatus};
 use crate::forwarding::{self, Kind};
 use crate::numbers;
 use crate::sending::outbox::{self, Claimed};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-fn rank(status: &str) -> i32 {
-    match status {
-        "accepted" => 0,
-        "sent" => 1,
-        "delivered" => 2,
-        "read" | "played" => 3,
-        "failed" => 4,
-        _ => -1,
+/// Moves a message forward only: an unknown status never does.
+fn advances(new: &str, current: &str) -> bool {
+    match (MessageStatus::parse(new), MessageStatus::parse(current)) {
+        (Some(new), Some(current)) => new > current,
+        (Some(_), None) => true,
+        (None, _) => false,
     }
 }
 
@@ -29,8 +28,8 @@ pub async fn record(
     status: &str,
     error: Option<(i64, String)>,
 ) -> anyhow::Result<bool> {
-    let mut tx = db.begin().await?;
-    let recorded = record_in(db, &mut tx, message_id, status, error).await?;
+    let mut tx = db.write().await?;
+    let recorded = record_in(&mut tx, message_id, status, error).await?;
     tx.commit().await?;
     Ok(recorded)
 }
@@ -38,20 +37,18 @@ pub async fn record(
 /// Ends a claimed message as `failed` with this error, in one transaction, so
 /// whoever sees it leave the queue also sees why; false when the claim was lost.
 pub async fn give_up(db: &Db, message: &Claimed, error: (i64, String)) -> anyhow::Result<bool> {
-    let mut tx = db.begin().await?;
     // The number first, as every writer of these rows takes it.
-    db.lock_number(&mut tx, &message.business_number_id).await?;
+    let mut tx = db.write_for(&message.business_number_id).await?;
     if !outbox::give_up(&mut tx, message).await? {
         return Ok(false);
     }
-    record_in(db, &mut tx, &message.id, "failed", Some(error)).await?;
+    record_in(&mut tx, &message.id, "failed", Some(error)).await?;
     tx.commit().await?;
     Ok(true)
 }
 
 async fn record_in(
-    db: &Db,
-    tx: &mut AnyConnection,
+    tx: &mut Write,
     message_id: &str,
     status: &str,
     error: Option<(i64, String)>,
@@ -62,10 +59,10 @@ async fn record_in(
     let found: Option<(String, String, String)> =
         sqlx::query_as("SELECT business_number_id, status, contact_id FROM messages WHERE id = $1")
             .bind(message_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     if let Some((number_id, _, _)) = &found {
-        db.lock_number(tx, number_id).await?;
+        tx.lock_number(number_id).await?;
     }
     let inserted = sqlx::query(
         "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \
@@ -76,7 +73,7 @@ async fn record_in(
     .bind(now)
     .bind(error.as_ref().map(|e| e.0))
     .bind(error.as_ref().map(|e| e.1.clone()))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if inserted == 0 {
@@ -89,20 +86,20 @@ async fn record_in(
     let Some((current, contact_id)): Option<(String, String)> =
         sqlx::query_as("SELECT status, contact_id FROM messages WHERE id = $1")
             .bind(message_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
     else {
         return Ok(true);
     };
     forward(tx, message_id, status, error.as_ref(), now).await?;
-    if rank(status) > rank(&current) {
+    if advances(status, &current) {
         sqlx::query("UPDATE messages SET status = $1, error_code = $2, error_title = $3, updated_at = $4 WHERE id = $5")
             .bind(status)
             .bind(error.as_ref().map(|e| e.0))
             .bind(error.as_ref().map(|e| e.1.clone()))
             .bind(now)
             .bind(message_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     // Meta reports a user's in-app marketing stop as error 131050 on a send.
@@ -113,13 +110,14 @@ async fn record_in(
             detail: Some(format!("131050 {title}")),
             ..Evidence::default()
         };
-        signals::marketing_stopped(
+        let withdrawn = signals::marketing_stopped(
             tx,
             &contact,
             Some(format!("message:{message_id}")),
             evidence,
         )
         .await?;
+        forwarding::consent_events(tx, &withdrawn).await?;
     }
     Ok(true)
 }
@@ -144,7 +142,8 @@ async fn forward(
     let Some((number_id, contact_id, actor, wa_id, user_id)) = row else {
         return Ok(());
     };
-    if actor.starts_with("system:") || !forwarding::config::exists(conn, &number_id).await? {
+    let by_assent = Actor::parse(&actor).is_some_and(|a| a.is_system());
+    if by_assent || !forwarding::config::exists(conn, &number_id).await? {
         return Ok(());
     }
     let Some(number) = numbers::by_id(conn, &number_id).await? else {

@@ -183,7 +183,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        let api_key = assent::api_keys::create(&mut conn, &sandbox.id, "tests")
+        let api_key = assent::api_keys::create(&services.db, &sandbox.id, "tests")
             .await
             .unwrap()
             .key;
@@ -213,11 +213,11 @@ impl TestApp {
             .unwrap()
             .expect("the contact exists before erasure");
         drop(conn);
-        assent::consent::erase_contact(
+        assent::privacy::erase(
             self.raw_db(),
             &self.services.secret,
             &contact,
-            "staff:test",
+            assent::domain::Actor::Staff("test".into()),
         )
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use std::time::Duration;
 async fn cloud_number(app: &TestApp, standin: &StandIn) -> String {
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     let number = numbers::add(
-        &mut conn,
+        &app.services.db,
         NewNumber {
             phone_number_id: CLOUD_ID.into(),
             display_number: PhoneNumber::parse("+34911234567").unwrap(),
@@ -27,10 +27,11 @@ async fn cloud_number(app: &TestApp, standin: &StandIn) -> String {
             rate_burst: None,
             messaging_limit: Some(1000),
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();
-    assent::api_keys::create(&mut conn, &number.id, "cloud")
+    assent::api_keys::create(&app.services.db, &number.id, "cloud")
         .await
         .unwrap()
         .key
@@ -194,7 +195,7 @@ async fn a_restart_with_messages_queued_and_in_flight_loses_none_and_sends_none_
         ids.push(answer["messages"][0]["id"].as_str().unwrap().to_owned());
     }
     // One message was claimed by a worker that then died (its lease runs out).
-    let claimed = assent::sending::outbox::claim(app.raw_db(), 1)
+    let claimed = assent::sending::outbox::claim(app.raw_db(), Duration::from_millis(1))
         .await
         .unwrap()
         .unwrap();
@@ -230,7 +231,7 @@ async fn onprem_numbers_send_through_v1_with_contact_check_cached() {
     standin.mark_invalid(BOB);
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     let number = numbers::add(
-        &mut conn,
+        &app.services.db,
         NewNumber {
             phone_number_id: ONPREM_ID.into(),
             display_number: PhoneNumber::parse("+34911234568").unwrap(),
@@ -245,11 +246,12 @@ async fn onprem_numbers_send_through_v1_with_contact_check_cached() {
             rate_burst: None,
             messaging_limit: None,
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();
     assert_eq!((number.rate_per_second, number.rate_burst), (50.0, 150.0));
-    let key = assent::api_keys::create(&mut conn, &number.id, "onprem")
+    let key = assent::api_keys::create(&app.services.db, &number.id, "onprem")
         .await
         .unwrap()
         .key;
@@ -407,12 +409,12 @@ async fn a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner() {
     in_window(&app, ALICE).await;
     assert_eq!(app.send(&text_body(ALICE, "hi")).await.0, 200);
     let db = app.raw_db();
-    let stale = assent::sending::outbox::claim(db, 1)
+    let stale = assent::sending::outbox::claim(db, Duration::from_millis(1))
         .await
         .unwrap()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let owner = assent::sending::outbox::claim(db, 60_000)
+    let owner = assent::sending::outbox::claim(db, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -434,7 +436,7 @@ async fn a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner() {
             .unwrap()
     );
     assert!(
-        !assent::sending::outbox::renew(db, &stale, 60_000)
+        !assent::sending::outbox::renew(db, &stale, Duration::from_secs(60))
             .await
             .unwrap()
     );

@@ -372,7 +372,7 @@ const SECOND_VERIFY_TOKEN: &str = "second-number-verify-token";
 async fn second_number(app: &TestApp) {
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     assent::numbers::add(
-        &mut conn,
+        &app.services.db,
         assent::numbers::NewNumber {
             phone_number_id: SECOND_ID.into(),
             display_number: assent::domain::PhoneNumber::parse("+34911234568").unwrap(),
@@ -387,6 +387,7 @@ async fn second_number(app: &TestApp) {
             rate_burst: None,
             messaging_limit: None,
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();
@@ -442,7 +443,7 @@ async fn a_number_without_an_app_secret_does_not_accept_another_numbers_signatur
     let app = TestApp::spawn().await;
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     assent::numbers::add(
-        &mut conn,
+        &app.services.db,
         assent::numbers::NewNumber {
             phone_number_id: SECOND_ID.into(),
             display_number: assent::domain::PhoneNumber::parse("+34911234568").unwrap(),
@@ -457,6 +458,7 @@ async fn a_number_without_an_app_secret_does_not_accept_another_numbers_signatur
             rate_burst: None,
             messaging_limit: None,
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();
@@ -1286,7 +1288,7 @@ async fn the_public_sandbox_secret_signs_nothing_for_an_install_with_real_number
     let app = TestApp::spawn().await;
     let mut conn = app.raw_db().pool.acquire().await.unwrap();
     assent::numbers::add(
-        &mut conn,
+        &app.services.db,
         assent::numbers::NewNumber {
             phone_number_id: "400000000000004".into(),
             display_number: assent::domain::PhoneNumber::parse("+34911234569").unwrap(),
@@ -1301,6 +1303,7 @@ async fn the_public_sandbox_secret_signs_nothing_for_an_install_with_real_number
             rate_burst: None,
             messaging_limit: None,
         },
+        assent::numbers::ChatSettings::parse(None, &[]).unwrap(),
     )
     .await
     .unwrap();

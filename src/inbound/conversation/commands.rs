@@ -1,0 +1,141 @@
+//! What a person can say to the consent bot: the accept and decline buttons, the
+//! "Stop promotions" button, and the keywords STOP, STOP <topic>, START and HELP
+//! in their language. Each changes consent as asked, idempotently, and answers.
+
+use super::Conversation;
+use crate::consent::signals::{self, Signal};
+use crate::consent::{self, Source};
+use crate::contacts;
+use crate::domain::{Actor, CategoryKind, Language, Locale};
+use crate::inbound::received::InboundState;
+use crate::inbound::texts::{self, ACCEPT_ID, DECLINE_ID};
+use crate::keywords::{self, CategoryWords, Command};
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+impl Conversation<'_, '_> {
+    /// Acts on a button or a keyword: `Some(state)` when the message was one
+    /// (`Some(None)`: the person declined and is forgotten), `None` otherwise.
+    pub(super) async fn command(
+        &mut self,
+        tx: &mut AnyConnection,
+        m: &Value,
+        kind: &str,
+    ) -> anyhow::Result<Option<Option<InboundState>>> {
+        let handled = Some(Some(InboundState::Handled));
+        let button = match kind {
+            "interactive" => m["interactive"]["button_reply"]["id"].as_str(),
+            "button" => m["button"]["payload"].as_str(),
+            _ => None,
+        };
+        if let Some(pressed @ (ACCEPT_ID | DECLINE_ID)) = button {
+            let accepted = self.accepted(tx).await?;
+            match (pressed, accepted) {
+                (ACCEPT_ID, false) => self.accept(tx).await?,
+                (DECLINE_ID, false) => {
+                    self.decline(tx).await?;
+                    return Ok(Some(None));
+                }
+                // Declining after accepting withdraws, as STOP does: as easy as
+                // consenting.
+                (DECLINE_ID, true) => self.keyword(tx, Command::StopAll, self.locale()).await?,
+                _ => {}
+            }
+            return Ok(handled);
+        }
+        let number = &self.change.number.id;
+        let words = keywords::effective(tx, number).await?;
+        if kind == "button"
+            && let Some(language) = keywords::is_stop_promotions(
+                m["button"]["payload"].as_str(),
+                m["button"]["text"].as_str(),
+                &words,
+            )
+        {
+            let locale = Locale::closest(&language).unwrap_or_default();
+            self.keyword(tx, Command::StopPromotions, locale).await?;
+            return Ok(handled);
+        }
+        if kind == "text" {
+            let text = m["text"]["body"].as_str().unwrap_or_default();
+            let names: Vec<CategoryWords<'_>> = self
+                .categories
+                .iter()
+                .map(|c| CategoryWords {
+                    name: c.name.as_str(),
+                    title: &c.title,
+                })
+                .collect();
+            let preferred = self.contact.language.map(Locale::code);
+            if let Some((command, language)) = keywords::parse(text, &words, &names, preferred) {
+                let locale = Locale::closest(&language).unwrap_or_default();
+                self.keyword(tx, command, locale).await?;
+                return Ok(handled);
+            }
+        }
+        Ok(None)
+    }
+
+    pub(super) async fn keyword(
+        &mut self,
+        tx: &mut AnyConnection,
+        command: Command,
+        locale: Locale,
+    ) -> anyhow::Result<()> {
+        contacts::set_language(tx, &self.contact.id, locale).await?;
+        self.contact.language = Some(locale);
+        let business = self.change.number.name().to_owned();
+        let signal = |source_ref: String| Signal {
+            source: Source::Keyword,
+            source_ref: Some(source_ref),
+            notice: None,
+            language: Language::parse(locale.code()).ok(),
+            actor: Actor::system("keywords"),
+            evidence: self.evidence(),
+        };
+        let stop = signal(format!("stop:{}", self.reference()));
+        let (written, text) = match command {
+            Command::StopAll => {
+                let all = self.all_categories();
+                let written = signals::withdraw(tx, &self.contact, &all, &stop).await?;
+                (written, texts::stopped_all(locale, &business))
+            }
+            Command::StopOne(name) => {
+                let one = [name];
+                let written = signals::withdraw(tx, &self.contact, &one, &stop).await?;
+                (
+                    written,
+                    texts::stopped_one(locale, &business, &self.titles(&one)),
+                )
+            }
+            Command::StopPromotions => {
+                let marketing = signals::names_of_kind(tx, Some(CategoryKind::Marketing)).await?;
+                let source_ref = format!("stop_promotions:{}", self.reference());
+                let written =
+                    signals::withdraw(tx, &self.contact, &marketing, &signal(source_ref)).await?;
+                (written, texts::stopped_promotions(locale, &business))
+            }
+            Command::Start => {
+                let events = consent::events_for_subject(tx, &self.contact.id).await?;
+                let restore = signals::withdrawn_by_last_stop(&events);
+                if restore.is_empty() {
+                    (vec![], texts::nothing_to_start(locale))
+                } else {
+                    let start = signal(format!("start:{}", self.reference()));
+                    let written = signals::grant(tx, &self.contact, &restore, &start).await?;
+                    (
+                        written,
+                        texts::started(locale, &business, &self.titles(&restore)),
+                    )
+                }
+            }
+            Command::Help => {
+                let all = self.all_categories();
+                (vec![], texts::help(locale, &business, &self.titles(&all)))
+            }
+        };
+        self.tell(tx, written).await?;
+        self.reply_text(text);
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! The compliance report's record of refused sends: who tried, what, why; the
+//! recipient only as a keyed hash (so erasure can find it) and a masked form.
+
+use super::message::{Content, OutboundMessage};
+use crate::consent::suppression;
+use crate::db::{new_id, now_ms};
+use crate::domain::Actor;
+use crate::services::Services;
+use sqlx::AnyConnection;
+
+pub(super) async fn record(
+    s: &Services,
+    conn: &mut AnyConnection,
+    number_id: &str,
+    actor: &Actor,
+    message: &OutboundMessage,
+    (reason, code): (&str, i64),
+) -> anyhow::Result<()> {
+    let what = match &message.content {
+        Content::Template { name, language } => format!("template:{name}:{language}"),
+        Content::FreeForm { kind } => kind.clone(),
+    };
+    sqlx::query(
+        "INSERT INTO blocked_sends (id, business_number_id, actor, recipient_hash, recipient_masked, what, reason, code, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(new_id())
+    .bind(number_id)
+    .bind(actor.to_string())
+    .bind(suppression::key(&s.secret, &message.recipient))
+    // For an erased person the keyed hash alone must do: not even a masked number.
+    .bind((reason != "suppressed").then(|| message.recipient.masked()))
+    .bind(&what)
+    .bind(reason)
+    .bind(code)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    s.metrics.blocked(reason);
+    tracing::info!(to = %message.recipient.masked(), what = %what, reason, actor = %actor, "send blocked");
+    Ok(())
+}
+
+/// Deletes the refused sends to the person named by any of `keys` (erasure).
+pub(super) async fn forget(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    keys: &[String],
+) -> anyhow::Result<()> {
+    for key in keys {
+        sqlx::query(
+            "DELETE FROM blocked_sends WHERE business_number_id = $1 AND recipient_hash = $2",
+        )
+        .bind(business_number_id)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! What the gate is told, gathered from the database: once for a send being
+//! accepted, and again for a queued template just before it leaves. One function
+//! for both moments, so they can never judge by different facts.
+
+use super::gate::{self, Blocked, Facts, TemplateFacts};
+use super::message::Content;
+use crate::categories;
+use crate::consent::{self, ConsentState, suppression};
+use crate::contacts::{self, Contact};
+use crate::db::now_ms;
+use crate::domain::{CategoryKind, CategoryName, Recipient};
+use crate::message_templates as templates;
+use crate::numbers::BusinessNumber;
+use sqlx::AnyConnection;
+
+pub(super) enum Moment<'a> {
+    /// A send being accepted: the template is looked up by name and language, and
+    /// the window and the messaging limit count.
+    Accepting {
+        number: &'a BusinessNumber,
+        recipient: &'a Recipient,
+        content: &'a Content,
+    },
+    /// A queued template about to leave: its category was fixed when it was
+    /// accepted, and so were the window and the messaging limit; consent and
+    /// Meta's marketing stop may have changed since.
+    Dispatching {
+        template_name: &'a str,
+        category: &'a str,
+    },
+}
+
+pub(super) async fn gather(
+    conn: &mut AnyConnection,
+    secret: &[u8],
+    contact: Option<&Contact>,
+    moment: Moment<'_>,
+) -> anyhow::Result<Facts> {
+    let now = now_ms();
+    let (suppressed, template, limit) = match moment {
+        Moment::Accepting {
+            number,
+            recipient,
+            content,
+        } => {
+            let key = suppression::key(secret, recipient);
+            let suppressed = suppression::is_suppressed(conn, &number.id, &key).await?;
+            let template = match content {
+                Content::FreeForm { .. } => TemplateFacts::NotATemplate,
+                Content::Template { name, language } => {
+                    match templates::find(conn, &number.id, name.as_str(), language).await? {
+                        None => TemplateFacts::Unknown,
+                        Some(t) => match (t.consent_category.clone(), t.consent_kind()) {
+                            (Some(category), Some(kind)) => {
+                                let asked = Asked::Accepting(name.as_str());
+                                mapped(conn, contact, category, kind, asked).await?
+                            }
+                            _ => TemplateFacts::Unmapped,
+                        },
+                    }
+                }
+            };
+            let limit = messaging_limit(conn, number, contact, &template, now).await?;
+            (suppressed, template, limit)
+        }
+        Moment::Dispatching {
+            template_name,
+            category,
+        } => {
+            let kind = match CategoryName::parse(category) {
+                Ok(name) => categories::find(conn, &name).await?.map(|c| c.kind),
+                Err(_) => None,
+            };
+            let template = match kind {
+                Some(kind) => {
+                    let asked = Asked::Dispatching(template_name);
+                    mapped(conn, contact, category.to_owned(), kind, asked).await?
+                }
+                None => TemplateFacts::Unmapped,
+            };
+            (false, template, Limit::settled())
+        }
+    };
+    Ok(Facts {
+        now_ms: now,
+        suppressed,
+        last_inbound_at: contact.and_then(|c| c.last_inbound_at),
+        marketing_stopped: contact.is_some_and(|c| c.marketing_stopped_at.is_some()),
+        template,
+        messaging_limit: limit.limit,
+        recipients_last_24h: limit.recipients,
+        already_counted: limit.already_counted,
+    })
+}
+
+/// The gate asked again just before a queued template leaves; a person erased
+/// meanwhile is suppressed.
+pub(super) async fn still_allowed(
+    conn: &mut AnyConnection,
+    secret: &[u8],
+    contact_id: &str,
+    template_name: &str,
+    category: &str,
+) -> anyhow::Result<Result<(), Blocked>> {
+    let Some(contact) = contacts::find_by_id(conn, contact_id).await? else {
+        return Ok(Err(Blocked::Suppressed));
+    };
+    let moment = Moment::Dispatching {
+        template_name,
+        category,
+    };
+    let facts = gather(conn, secret, Some(&contact), moment).await?;
+    Ok(gate::decide(&facts).map(|_| ()))
+}
+
+enum Asked<'a> {
+    Accepting(&'a str),
+    /// This message is the one confirmation a pending opt-in allows.
+    Dispatching(&'a str),
+}
+
+async fn mapped(
+    conn: &mut AnyConnection,
+    contact: Option<&Contact>,
+    category: String,
+    kind: CategoryKind,
+    asked: Asked<'_>,
+) -> anyhow::Result<TemplateFacts> {
+    let events = match contact {
+        Some(c) => consent::events_for_subject(conn, &c.id).await?,
+        None => vec![],
+    };
+    let status = consent::derive_states(&events).remove(&category);
+    let consent = status.as_ref().map_or(ConsentState::None, |s| s.state);
+    let template_name = match asked {
+        Asked::Accepting(t) | Asked::Dispatching(t) => t.to_owned(),
+    };
+    let pending_confirmation = match (status, contact) {
+        (Some(st), Some(c)) if st.state == ConsentState::Pending => {
+            let template = st.pending_template.unwrap_or_default();
+            let sent = match asked {
+                Asked::Accepting(_) => confirmation_sent(conn, &c.id, &template, st.since).await?,
+                Asked::Dispatching(_) => false,
+            };
+            Some((template, sent))
+        }
+        _ => None,
+    };
+    Ok(TemplateFacts::Mapped {
+        category,
+        kind,
+        consent,
+        pending_confirmation,
+        template_name,
+    })
+}
+
+async fn confirmation_sent(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    template: &str,
+    since: i64,
+) -> anyhow::Result<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM messages WHERE contact_id = $1 AND template_name = $2 AND created_at >= $3",
+    )
+    .bind(contact_id)
+    .bind(template)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+struct Limit {
+    limit: Option<i64>,
+    recipients: i64,
+    already_counted: bool,
+}
+
+impl Limit {
+    fn settled() -> Self {
+        Self {
+            limit: None,
+            recipients: 0,
+            already_counted: true,
+        }
+    }
+}
+
+/// The messaging limit only concerns template sends to someone not yet reached
+/// today; the count is skipped otherwise, as it grows with the day's traffic.
+async fn messaging_limit(
+    conn: &mut AnyConnection,
+    number: &BusinessNumber,
+    contact: Option<&Contact>,
+    template: &TemplateFacts,
+    now: i64,
+) -> anyhow::Result<Limit> {
+    let since = now - gate::WINDOW_MS;
+    let limited =
+        number.messaging_limit.is_some() && !matches!(template, TemplateFacts::NotATemplate);
+    let already_counted = match contact.filter(|_| limited) {
+        None => false,
+        Some(c) => {
+            let found: Option<(String,)> = sqlx::query_as(
+                "SELECT id FROM messages WHERE contact_id = $1 AND business_initiated = 1 AND created_at > $2 LIMIT 1",
+            )
+            .bind(&c.id)
+            .bind(since)
+            .fetch_optional(&mut *conn)
+            .await?;
+            found.is_some()
+        }
+    };
+    let recipients = if limited && !already_counted {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT contact_id) FROM messages \
+             WHERE business_number_id = $1 AND business_initiated = 1 AND created_at > $2",
+        )
+        .bind(&number.id)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+        n
+    } else {
+        0
+    };
+    Ok(Limit {
+        limit: number.messaging_limit,
+        recipients,
+        already_counted,
+    })
+}

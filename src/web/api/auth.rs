@@ -1,0 +1,80 @@
+//! API-key authentication: `Authorization: Bearer <key>`, or the on-premises style
+//! `WA-API-KEY` / `D360-API-KEY` headers. Every key belongs to one business number.
+//! `require_key` guards the API scopes (see `web::routes`); handlers take the
+//! `ApiKey` it found.
+
+use super::error::ApiError;
+use crate::api_keys;
+use crate::domain::Actor;
+use crate::numbers::BusinessNumber;
+use crate::services::Services;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use std::future::{Ready, ready};
+
+#[derive(Clone)]
+pub struct ApiKey {
+    pub key_id: String,
+    pub number: BusinessNumber,
+}
+
+impl ApiKey {
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey(self.key_id.clone())
+    }
+}
+
+fn presented(req: &ServiceRequest) -> Option<String> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let bearer = header("authorization")
+        .and_then(|auth| auth.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim());
+    // A proxy's own Authorization (Basic, say) must not hide the on-premises headers.
+    bearer
+        .or(header("wa-api-key"))
+        .or(header("d360-api-key"))
+        .map(str::to_owned)
+}
+
+/// Lets the request through only with a valid, unrevoked key.
+pub async fn require_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let key = presented(&req);
+    let services = req.app_data::<web::Data<Services>>().cloned();
+    let (Some(key), Some(services)) = (key, services) else {
+        return Err(ApiError::unauthorized().into());
+    };
+    let found = match services.db.pool.acquire().await {
+        Ok(mut conn) => api_keys::authenticate(&mut conn, &key).await,
+        Err(e) => Err(e.into()),
+    };
+    match found.map_err(ApiError::from)? {
+        Some((key_id, number)) => {
+            req.extensions_mut().insert(ApiKey { key_id, number });
+            next.call(req).await
+        }
+        None => Err(ApiError::unauthorized().into()),
+    }
+}
+
+impl FromRequest for ApiKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req.extensions().get::<ApiKey>().cloned().ok_or_else(|| {
+            tracing::error!(path = %req.path(), "an API route outside the key-guarded scopes");
+            ApiError::internal()
+        }))
+    }
+}

@@ -1,0 +1,68 @@
+//! `POST|GET /api/v1/entry-points[/{code}]`: wa.me links for the chat opt-in.
+
+use super::auth::ApiKey;
+use super::body;
+use super::error::ApiError;
+use crate::entry_points::{self, EntryPointError, NewEntryPoint};
+use crate::services::Services;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewBody {
+    code: String,
+    name: String,
+    categories: Vec<String>,
+    prefilled_text: Option<String>,
+    language: Option<String>,
+}
+
+pub async fn create(
+    key: ApiKey,
+    payload: web::Payload,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let new: NewBody = body::json(payload).await?;
+    let new = NewEntryPoint {
+        code: new.code,
+        name: new.name,
+        categories: new.categories,
+        prefilled_text: new.prefilled_text,
+        language: new.language,
+    };
+    match entry_points::create(&services.db, &key.number, new).await {
+        Ok(ep) => Ok(HttpResponse::Created().json(ep)),
+        Err(EntryPointError::Invalid(field, problem)) => Err(ApiError::field(field, problem)),
+        Err(e @ EntryPointError::Exists(_)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            100,
+            "Entry point already exists",
+            e.to_string(),
+        )),
+        Err(EntryPointError::Db(e)) => Err(e.into()),
+    }
+}
+
+pub async fn list(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let mut conn = services.db.pool.acquire().await?;
+    let data = entry_points::list(&mut conn, &key.number).await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": data })))
+}
+
+pub async fn show(
+    key: ApiKey,
+    code: web::Path<String>,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = services.db.pool.acquire().await?;
+    match entry_points::find(&mut conn, &key.number, &code).await? {
+        Some(ep) => Ok(HttpResponse::Ok().json(ep)),
+        None => Err(ApiError::not_found(format!(
+            "No entry point with code {:?} for this number.",
+            code.as_str()
+        ))),
+    }
+}

@@ -1,0 +1,98 @@
+//! `/login` and `/logout`. A wrong email and a wrong password get the same answer
+//! (and take the same time: see `users::authenticate`).
+
+use crate::services::Services;
+use crate::users;
+use crate::web::form::{FieldErrors, local_path};
+use crate::web::page::{Page, PageError, render};
+use crate::web::session::SignedInAs;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+const HOME: &str = "/admin";
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+pub struct SignInPage {
+    page: Page,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Wanted {
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+pub async fn form(page: Page, wanted: web::Query<Wanted>) -> HttpResponse {
+    let page = page.for_staff();
+    let form = SignInPage {
+        page,
+        email: String::new(),
+        next: local_path(&wanted.next).unwrap_or(HOME).to_owned(),
+        errors: FieldErrors::default(),
+    };
+    render(StatusCode::OK, &form)
+}
+
+pub async fn submit(
+    page: Page,
+    form: web::Form<SignInForm>,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, PageError> {
+    let page = page.for_staff();
+    let form = form.into_inner();
+    let next = local_path(&form.next).unwrap_or(HOME).to_owned();
+    let mut errors = FieldErrors::default();
+    let email = form.email.trim();
+    if email.is_empty() {
+        errors.add("email", "Enter the email address you were registered with.");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    if errors.is_empty() {
+        match users::authenticate(&services.db, email, &form.password).await {
+            Ok(Some(user)) => {
+                page.session().sign_in(SignedInAs { user_id: user.id });
+                return Ok(HttpResponse::SeeOther()
+                    .insert_header((LOCATION, next))
+                    .finish());
+            }
+            Ok(None) => errors.add(
+                "",
+                "That email address and password do not match a staff account.",
+            ),
+            Err(e) => return Err(page.internal(e)),
+        }
+    }
+    // The password is never sent back; what else was typed is.
+    let again = SignInPage {
+        page,
+        email: form.email,
+        next,
+        errors,
+    };
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &again))
+}
+
+pub async fn sign_out(page: Page) -> HttpResponse {
+    page.session().sign_out();
+    page.session().set_flash("You are signed out.");
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/login"))
+        .finish()
+}

@@ -1,0 +1,28 @@
+//! Pages anyone may open. They show nothing internal: no ids, no providers, no
+//! numbers but the business's own.
+
+mod landing;
+mod notice;
+
+use super::assets;
+use super::endpoint::Endpoint;
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::new("/").get(landing::show).for_people())
+        .service(
+            Endpoint::new("/notices/{id}")
+                .get(notice::show)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/static/{name}")
+                .get(assets::file)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/favicon.ico")
+                .get(assets::favicon)
+                .for_people(),
+        );
+}
