@@ -2,7 +2,6 @@
 
 use crate::db::{Db, new_id, now_ms};
 use crate::numbers::{self, BusinessNumber};
-use sqlx::AnyConnection;
 
 const PREFIX: &str = "assent_";
 
@@ -29,9 +28,10 @@ pub async fn create(db: &Db, business_number_id: &str, name: &str) -> anyhow::Re
 /// The key's id and number, for a key that exists and is not revoked. Keys are
 /// looked up by their SHA-256, so no stored secret is ever compared byte by byte.
 pub async fn authenticate(
-    conn: &mut AnyConnection,
+    db: &Db,
     presented: &str,
 ) -> anyhow::Result<Option<(String, BusinessNumber)>> {
+    let mut conn = db.pool.acquire().await?;
     let found: Option<(String, String)> = sqlx::query_as(
         "SELECT id, business_number_id FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
     )
@@ -41,7 +41,9 @@ pub async fn authenticate(
     let Some((key_id, number_id)) = found else {
         return Ok(None);
     };
-    Ok(numbers::by_id(conn, &number_id).await?.map(|n| (key_id, n)))
+    Ok(numbers::by_id(&mut conn, &number_id)
+        .await?
+        .map(|n| (key_id, n)))
 }
 
 fn digest(key: &str) -> String {

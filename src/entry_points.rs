@@ -236,3 +236,16 @@ pub async fn count_decline(
     .await?;
     Ok(())
 }
+
+/// A number's entry points, oldest first.
+pub async fn of_number(db: &Db, number: &BusinessNumber) -> anyhow::Result<Vec<EntryPoint>> {
+    list(&mut *db.pool.acquire().await?, number).await
+}
+
+pub async fn by_code(
+    db: &Db,
+    number: &BusinessNumber,
+    code: &str,
+) -> anyhow::Result<Option<EntryPoint>> {
+    find(&mut *db.pool.acquire().await?, number, code).await
+}

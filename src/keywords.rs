@@ -3,6 +3,7 @@
 //! number may replace the words of any (language, action).
 
 use crate::db::Db;
+
 use crate::domain::{Language, Locale};
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -328,4 +329,9 @@ mod tests {
         assert_eq!(read("", None), None);
         assert_eq!(read("starting", None), None);
     }
+}
+
+/// The words in effect for a number (see `effective`).
+pub async fn in_effect(db: &Db, business_number_id: &str) -> anyhow::Result<Vec<Word>> {
+    effective(&mut *db.pool.acquire().await?, business_number_id).await
 }

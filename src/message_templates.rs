@@ -139,3 +139,8 @@ pub async fn list(
         .fetch_all(&mut *conn)
         .await?)
 }
+
+/// A number's templates, by name and language.
+pub async fn of_number(db: &Db, business_number_id: &str) -> anyhow::Result<Vec<Template>> {
+    list(&mut *db.pool.acquire().await?, business_number_id).await
+}

@@ -15,11 +15,14 @@ pub async fn load(db: &Db, configured: Option<&str>) -> anyhow::Result<Vec<u8>> 
         return Ok(key.as_bytes().to_vec());
     }
     let generated = hex::encode(rand::random::<[u8; 32]>());
-    sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+    db.write_one(
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
         .bind(NAME)
-        .bind(&generated)
-        .execute(&db.pool)
-        .await?;
+        .bind(&generated),
+    )
+    .await?;
     let (stored,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE name = $1")
         .bind(NAME)
         .fetch_one(&db.pool)

@@ -1,7 +1,7 @@
 //! Where a number's forwards go: a URL, extra headers, and the secret that signs
 //! them (generated once per number, kept when the URL changes).
 
-use crate::db::now_ms;
+use crate::db::{Db, now_ms};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
@@ -87,11 +87,12 @@ pub async fn get(
 
 /// Sets the URL and headers (already validated); the secret is made on first use.
 pub async fn set(
-    conn: &mut AnyConnection,
+    db: &Db,
     business_number_id: &str,
     url: &str,
     headers: &BTreeMap<String, String>,
 ) -> anyhow::Result<WebhookConfig> {
+    let mut w = db.write().await?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
     sqlx::query(
         "INSERT INTO webhook_configs (business_number_id, url, headers, secret, updated_at) VALUES ($1, $2, $3, $4, $5) \
@@ -102,9 +103,16 @@ pub async fn set(
     .bind(serde_json::to_string(headers)?)
     .bind(secret)
     .bind(now_ms())
-    .execute(&mut *conn)
+    .execute(&mut *w)
     .await?;
-    get(conn, business_number_id)
+    let saved = get(&mut w, business_number_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("webhook config vanished right after it was set"))
+        .ok_or_else(|| anyhow::anyhow!("webhook config vanished right after it was set"))?;
+    w.commit().await?;
+    Ok(saved)
+}
+
+/// The number's webhook, if it has one.
+pub async fn of_number(db: &Db, business_number_id: &str) -> anyhow::Result<Option<WebhookConfig>> {
+    get(&mut *db.pool.acquire().await?, business_number_id).await
 }

@@ -52,7 +52,7 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
     let Some(job): Option<Claimed> = jobs::claim(db, &QUEUE, lease).await? else {
         return Ok(false);
     };
-    let config = config::get(&mut *db.pool.acquire().await?, &job.business_number_id).await?;
+    let config = config::of_number(db, &job.business_number_id).await?;
     let outcome = match &config {
         None => Err("the number has no webhook configured any more".to_owned()),
         Some(config) => post(services, config, &job.body).await,

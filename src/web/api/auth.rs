@@ -54,11 +54,10 @@ pub async fn require_key(
     let (Some(key), Some(services)) = (key, services) else {
         return Err(ApiError::unauthorized().into());
     };
-    let found = match services.db.pool.acquire().await {
-        Ok(mut conn) => api_keys::authenticate(&mut conn, &key).await,
-        Err(e) => Err(e.into()),
-    };
-    match found.map_err(ApiError::from)? {
+    match api_keys::authenticate(&services.db, &key)
+        .await
+        .map_err(ApiError::from)?
+    {
         Some((key_id, number)) => {
             req.extensions_mut().insert(ApiKey { key_id, number });
             next.call(req).await

@@ -47,8 +47,7 @@ pub async fn create(
 }
 
 pub async fn list(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    let mut conn = services.db.pool.acquire().await?;
-    let data = entry_points::list(&mut conn, &key.number).await?;
+    let data = entry_points::of_number(&services.db, &key.number).await?;
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
 
@@ -57,8 +56,7 @@ pub async fn show(
     code: web::Path<String>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = services.db.pool.acquire().await?;
-    match entry_points::find(&mut conn, &key.number, &code).await? {
+    match entry_points::by_code(&services.db, &key.number, &code).await? {
         Some(ep) => Ok(HttpResponse::Ok().json(ep)),
         None => Err(ApiError::not_found(format!(
             "No entry point with code {:?} for this number.",

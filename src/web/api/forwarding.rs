@@ -31,14 +31,12 @@ pub async fn set(
             ApiError::field("url", format!("{problem}; {}", target::API_HINT))
         })?;
     }
-    let mut conn = services.db.pool.acquire().await?;
-    let saved = config::set(&mut conn, &key.number.id, &new.url, &new.headers).await?;
+    let saved = config::set(&services.db, &key.number.id, &new.url, &new.headers).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
 pub async fn show(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    let mut conn = services.db.pool.acquire().await?;
-    match config::get(&mut conn, &key.number.id).await? {
+    match config::of_number(&services.db, &key.number.id).await? {
         Some(c) => Ok(HttpResponse::Ok().json(c)),
         None => Err(ApiError::not_found(
             "No webhook is configured for this number; set one with POST /v1/configs/webhook.",

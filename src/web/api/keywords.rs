@@ -19,8 +19,7 @@ struct SetBody {
 }
 
 pub async fn list(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    let mut conn = services.db.pool.acquire().await?;
-    let data = keywords::effective(&mut conn, &key.number.id).await?;
+    let data = keywords::in_effect(&services.db, &key.number.id).await?;
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
 

@@ -58,7 +58,6 @@ pub async fn create(
 }
 
 pub async fn list(key: ApiKey, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    let mut conn = services.db.pool.acquire().await?;
-    let data = templates::list(&mut conn, &key.number.id).await?;
+    let data = templates::of_number(&services.db, &key.number.id).await?;
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
