@@ -72,12 +72,14 @@ async fn main() -> anyhow::Result<()> {
             category: category.clone(),
             action: assent::consent::ConsentAction::Granted,
             confirmation_template: None,
-            source: assent::consent::Source::Import,
-            source_ref: None,
-            notice: None,
-            language: None,
-            actor: assent::domain::Actor::system("bench"),
-            evidence: Default::default(),
+            how: assent::consent::Provenance {
+                source: assent::consent::Source::Import,
+                source_ref: None,
+                notice: None,
+                language: None,
+                actor: assent::domain::Actor::system("bench"),
+                evidence: Default::default(),
+            },
         };
         assent::recording::record(&s.db, &number.id, decision)
             .await

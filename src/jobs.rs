@@ -9,7 +9,9 @@
 
 use crate::db::{Db, new_id, now_ms};
 use sqlx::any::AnyRow;
+use std::future::Future;
 use std::time::Duration;
+use tokio::sync::{Notify, watch};
 
 /// One queue's table and rules. Every field is a constant of the queue's module
 /// (they are spliced into SQL).
@@ -67,6 +69,33 @@ where
         .await?;
     w.commit().await?;
     Ok(claimed)
+}
+
+/// A worker: runs `step` again at once while it finds work, else after `wake`
+/// rings or `poll` passes, until `stop` turns true. A step in progress finishes
+/// first, so a graceful restart never leaves one half done.
+pub async fn work<F, Fut>(
+    what: &str,
+    mut stop: watch::Receiver<bool>,
+    wake: &Notify,
+    poll: Duration,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<bool>>,
+{
+    while !*stop.borrow() {
+        match step().await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "{what} failed"),
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => {}
+        }
+    }
 }
 
 /// The delay before attempt `attempt + 1`: `base`, doubled for every attempt after

@@ -10,7 +10,7 @@
 //! - A decline also remembers the declined messages by keyed hash, so Meta's
 //!   redelivery of one is ignored, and counts the decline anonymously.
 
-use crate::consent::{self, ConsentAction, Evidence, NewEvent, Source, suppression};
+use crate::consent::{self, ConsentAction, Evidence, NewEvent, Provenance, Source, suppression};
 use crate::contacts::{self, Contact};
 use crate::db::{Db, now_ms};
 use crate::domain::Actor;
@@ -27,13 +27,15 @@ pub async fn erase(db: &Db, secret: &[u8], contact: &Contact, actor: Actor) -> a
             subject_id: contact.id.clone(),
             category: "*".into(),
             action: ConsentAction::Erased,
-            source: Source::Staff,
-            source_ref: None,
-            notice: None,
-            language: None,
-            actor: Some(actor),
             confirmation_template: None,
-            evidence: Evidence::default(),
+            how: Provenance {
+                source: Source::Staff,
+                source_ref: None,
+                notice: None,
+                language: None,
+                actor,
+                evidence: Evidence::default(),
+            },
         },
     )
     .await?;

@@ -4,12 +4,10 @@
 //! through here; forms, the preference center and staff will too.
 
 use crate::consent::request::{self, Refused};
-use crate::consent::{
-    self, CategoryStatus, ConsentAction, Evidence, NewEvent, Notice, RecordedEvent, Source,
-};
+use crate::consent::{self, CategoryStatus, ConsentAction, NewEvent, Provenance, RecordedEvent};
 use crate::contacts;
 use crate::db::Db;
-use crate::domain::{Actor, CategoryName, Language, Recipient, TemplateName};
+use crate::domain::{CategoryName, Recipient, TemplateName};
 use crate::forwarding;
 
 /// A decision about one person and one category, with how it came about.
@@ -20,12 +18,7 @@ pub struct Decision {
     /// Double opt-in: consent stays `pending` until confirmed; only this template
     /// may be sent meanwhile, once.
     pub confirmation_template: Option<TemplateName>,
-    pub source: Source,
-    pub source_ref: Option<String>,
-    pub notice: Option<Notice>,
-    pub language: Option<Language>,
-    pub actor: Actor,
-    pub evidence: Evidence,
+    pub how: Provenance,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,13 +69,8 @@ pub async fn record(
             subject_id: contact.id.clone(),
             category: d.category.to_string(),
             action: d.action,
-            source: d.source,
-            source_ref: d.source_ref,
-            notice: d.notice,
-            language: d.language,
-            actor: Some(d.actor),
             confirmation_template: d.confirmation_template.map(|t| t.to_string()),
-            evidence: d.evidence,
+            how: d.how,
         },
     )
     .await?;

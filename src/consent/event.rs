@@ -109,6 +109,33 @@ impl Evidence {
     }
 }
 
+/// How a change came about, and on what evidence: who caused it, through which
+/// channel, the notice the person was shown, in which language.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub source: Source,
+    /// The form and version, entry point, keyword, API key … behind the change.
+    pub source_ref: Option<String>,
+    pub notice: Option<Notice>,
+    pub language: Option<Language>,
+    pub actor: Actor,
+    pub evidence: Evidence,
+}
+
+impl Provenance {
+    /// Meta's own signals about marketing messages.
+    pub fn meta(source_ref: Option<String>, evidence: Evidence) -> Self {
+        Self {
+            source: Source::MetaSignal,
+            source_ref,
+            notice: None,
+            language: None,
+            actor: Actor::Meta,
+            evidence,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub business_number_id: String,
@@ -116,12 +143,7 @@ pub struct NewEvent {
     /// A category name, or `*` for events about the whole person (erasure).
     pub category: String,
     pub action: ConsentAction,
-    pub source: Source,
-    pub source_ref: Option<String>,
-    pub notice: Option<Notice>,
-    pub language: Option<Language>,
-    pub actor: Option<Actor>,
     /// Set on a double opt-in grant: the one template that may confirm it.
     pub confirmation_template: Option<String>,
-    pub evidence: Evidence,
+    pub how: Provenance,
 }

@@ -129,9 +129,10 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
 
-    let evidence_body = (!event.evidence.is_empty()).then(|| {
+    let how = event.how;
+    let evidence_body = (!how.evidence.is_empty()).then(|| {
         let nonce = hex::encode(rand::random::<[u8; 16]>());
-        serde_json::json!({ "nonce": nonce, "evidence": event.evidence }).to_string()
+        serde_json::json!({ "nonce": nonce, "evidence": how.evidence }).to_string()
     });
     let mut stored = StoredEvent {
         seq,
@@ -143,12 +144,12 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         subject_id: event.subject_id,
         category: event.category,
         action: event.action.as_str().to_owned(),
-        source: event.source.as_str().to_owned(),
-        source_ref: event.source_ref,
-        notice_version: event.notice.as_ref().map(|n| n.version.clone()),
-        notice_sha256: event.notice.map(|n| n.sha256),
-        language: event.language.map(|l| l.as_str().to_owned()),
-        actor: event.actor.as_ref().map(Actor::to_string),
+        source: how.source.as_str().to_owned(),
+        source_ref: how.source_ref,
+        notice_version: how.notice.as_ref().map(|n| n.version.clone()),
+        notice_sha256: how.notice.map(|n| n.sha256),
+        language: how.language.map(|l| l.as_str().to_owned()),
+        actor: Some(how.actor.to_string()),
         confirmation_template: event.confirmation_template,
         evidence_sha256: evidence_body.as_deref().map(|b| sha256_hex(b.as_bytes())),
     };

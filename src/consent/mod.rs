@@ -17,7 +17,7 @@ mod state;
 pub mod suppression;
 mod verify;
 
-pub use event::{ConsentAction, Evidence, NewEvent, Notice, Source};
+pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use ledger::{RecordedEvent, append, events_for_subject, forget_evidence};
 pub use read::{ConsentRecord, read};

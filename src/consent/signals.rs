@@ -2,91 +2,76 @@
 //! buttons in chat, Meta's marketing stop, resume and signup (user_preferences,
 //! error 131050). Idempotent: a repeated signal appends nothing.
 
-use super::event::{ConsentAction, Evidence, NewEvent, Notice, Source};
+use super::event::{ConsentAction, Evidence, NewEvent, Provenance, Source};
 use super::ledger::{self, RecordedEvent};
 use super::state::{ConsentState, derive_states};
 use crate::categories;
 use crate::contacts::{self, Contact};
 use crate::db::now_ms;
-use crate::domain::{Actor, CategoryKind, Language};
+use crate::domain::CategoryKind;
 use sqlx::AnyConnection;
 
-/// How, and on what evidence, a change came about.
-#[derive(Debug, Clone)]
-pub struct Signal {
-    pub source: Source,
-    pub source_ref: Option<String>,
-    pub notice: Option<Notice>,
-    pub language: Option<Language>,
-    pub actor: Actor,
-    pub evidence: Evidence,
-}
-
-impl Signal {
-    fn meta(source_ref: Option<String>, evidence: Evidence) -> Self {
-        Self {
-            source: Source::MetaSignal,
-            source_ref,
-            notice: None,
-            language: None,
-            actor: Actor::Meta,
-            evidence,
-        }
-    }
-
-    fn event(&self, contact: &Contact, category: &str, action: ConsentAction) -> NewEvent {
-        NewEvent {
-            business_number_id: contact.business_number_id.clone(),
-            subject_id: contact.id.clone(),
-            category: category.to_owned(),
-            action,
-            source: self.source,
-            source_ref: self.source_ref.clone(),
-            notice: self.notice.clone(),
-            language: self.language.clone(),
-            actor: Some(self.actor.clone()),
-            confirmation_template: None,
-            evidence: self.evidence.clone(),
-        }
+/// The event that records `action` on `category` for the person.
+fn event(how: &Provenance, contact: &Contact, category: &str, action: ConsentAction) -> NewEvent {
+    NewEvent {
+        business_number_id: contact.business_number_id.clone(),
+        subject_id: contact.id.clone(),
+        category: category.to_owned(),
+        action,
+        confirmation_template: None,
+        how: how.clone(),
     }
 }
 
 /// Withdraws those of `names` the person has granted (or pending).
+#[must_use = "queue the forward to the business: forwarding::consent_events"]
 pub async fn withdraw(
     conn: &mut AnyConnection,
     contact: &Contact,
     names: &[String],
-    signal: &Signal,
+    how: &Provenance,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    let states = derive_states(&ledger::events_for_subject(conn, &contact.id).await?);
-    let mut written = Vec::new();
-    for name in names {
-        let active = states
-            .get(name.as_str())
-            .is_some_and(|s| matches!(s.state, ConsentState::Granted | ConsentState::Pending));
-        if active {
-            let event = signal.event(contact, name, ConsentAction::Withdrawn);
-            written.push(ledger::append(conn, event).await?);
-        }
-    }
-    Ok(written)
+    let active = |s: ConsentState| matches!(s, ConsentState::Granted | ConsentState::Pending);
+    change(conn, contact, names, how, ConsentAction::Withdrawn, active).await
 }
 
 /// Grants those of `names` the person has not granted.
+#[must_use = "queue the forward to the business: forwarding::consent_events"]
 pub async fn grant(
     conn: &mut AnyConnection,
     contact: &Contact,
     names: &[String],
-    signal: &Signal,
+    how: &Provenance,
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    let not_granted = |s: ConsentState| s != ConsentState::Granted;
+    change(
+        conn,
+        contact,
+        names,
+        how,
+        ConsentAction::Granted,
+        not_granted,
+    )
+    .await
+}
+
+/// Appends `action` for each of `names` whose current state `needs` it.
+async fn change(
+    conn: &mut AnyConnection,
+    contact: &Contact,
+    names: &[String],
+    how: &Provenance,
+    action: ConsentAction,
+    needs: impl Fn(ConsentState) -> bool,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
     let states = derive_states(&ledger::events_for_subject(conn, &contact.id).await?);
     let mut written = Vec::new();
     for name in names {
-        let granted = states
+        let state = states
             .get(name.as_str())
-            .is_some_and(|s| s.state == ConsentState::Granted);
-        if !granted {
-            let event = signal.event(contact, name, ConsentAction::Granted);
+            .map_or(ConsentState::None, |s| s.state);
+        if needs(state) {
+            let event = event(how, contact, name, action);
             written.push(ledger::append(conn, event).await?);
         }
     }
@@ -134,74 +119,65 @@ pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
         .collect()
 }
 
-/// Meta's marketing stop (user_preferences `stop`, error 131050): withdraws every
-/// marketing-kind category and marks the person as having stopped marketing in
-/// WhatsApp (only they can resume it there).
-pub async fn marketing_stopped(
+/// What Meta says of a person's marketing messages: they stopped them in
+/// WhatsApp (user_preferences `stop`, or error 131050 on a send), resumed them
+/// (`resume`), or signed up to them inside WhatsApp (`signup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarketingPreference {
+    Stop,
+    Resume,
+    Signup,
+}
+
+impl MarketingPreference {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "stop" => Some(Self::Stop),
+            "resume" => Some(Self::Resume),
+            "signup" => Some(Self::Signup),
+            _ => None,
+        }
+    }
+}
+
+/// Applies Meta's marketing signal to the marketing-kind categories. A stop
+/// withdraws them all and marks the person as stopped (only they can resume it,
+/// in WhatsApp); a resume restores those that Meta's stop withdrew; a signup
+/// grants them all.
+pub async fn marketing(
     conn: &mut AnyConnection,
     contact: &Contact,
+    preference: MarketingPreference,
     source_ref: Option<String>,
     evidence: Evidence,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    if contact.marketing_stopped_at.is_none() {
-        contacts::set_marketing_stopped(conn, &contact.id, Some(now_ms())).await?;
+    let stopped_at = match preference {
+        MarketingPreference::Stop => contact.marketing_stopped_at.or(Some(now_ms())),
+        MarketingPreference::Resume | MarketingPreference::Signup => None,
+    };
+    if stopped_at != contact.marketing_stopped_at {
+        contacts::set_marketing_stopped(conn, &contact.id, stopped_at).await?;
     }
     let marketing = names_of_kind(conn, Some(CategoryKind::Marketing)).await?;
-    withdraw(
-        conn,
-        contact,
-        &marketing,
-        &Signal::meta(source_ref, evidence),
-    )
-    .await
-}
-
-/// user_preferences `resume`: restores the marketing-kind categories that Meta's
-/// stop withdrew.
-pub async fn marketing_resumed(
-    conn: &mut AnyConnection,
-    contact: &Contact,
-    source_ref: Option<String>,
-    evidence: Evidence,
-) -> anyhow::Result<Vec<RecordedEvent>> {
-    contacts::set_marketing_stopped(conn, &contact.id, None).await?;
-    let events = ledger::events_for_subject(conn, &contact.id).await?;
-    let marketing = names_of_kind(conn, Some(CategoryKind::Marketing)).await?;
-    let stopped_by_meta: Vec<String> = marketing
-        .into_iter()
-        .filter(|name| {
-            events
-                .iter()
-                .rev()
-                .find(|e| &e.category == name)
-                .is_some_and(|e| {
-                    e.action == ConsentAction::Withdrawn && e.source == Source::MetaSignal
+    let how = Provenance::meta(source_ref, evidence);
+    match preference {
+        MarketingPreference::Stop => withdraw(conn, contact, &marketing, &how).await,
+        MarketingPreference::Signup => grant(conn, contact, &marketing, &how).await,
+        MarketingPreference::Resume => {
+            let events = ledger::events_for_subject(conn, &contact.id).await?;
+            let stopped_by_meta: Vec<String> = marketing
+                .into_iter()
+                .filter(|name| {
+                    events
+                        .iter()
+                        .rev()
+                        .find(|e| &e.category == name)
+                        .is_some_and(|e| {
+                            e.action == ConsentAction::Withdrawn && e.source == Source::MetaSignal
+                        })
                 })
-        })
-        .collect();
-    grant(
-        conn,
-        contact,
-        &stopped_by_meta,
-        &Signal::meta(source_ref, evidence),
-    )
-    .await
-}
-
-/// user_preferences `signup`: the person opted in to marketing inside WhatsApp.
-pub async fn marketing_signup(
-    conn: &mut AnyConnection,
-    contact: &Contact,
-    source_ref: Option<String>,
-    evidence: Evidence,
-) -> anyhow::Result<Vec<RecordedEvent>> {
-    contacts::set_marketing_stopped(conn, &contact.id, None).await?;
-    let marketing = names_of_kind(conn, Some(CategoryKind::Marketing)).await?;
-    grant(
-        conn,
-        contact,
-        &marketing,
-        &Signal::meta(source_ref, evidence),
-    )
-    .await
+                .collect();
+            grant(conn, contact, &stopped_by_meta, &how).await
+        }
+    }
 }

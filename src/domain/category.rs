@@ -7,11 +7,7 @@ pub struct CategoryName(String);
 
 impl CategoryName {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let ok = (1..=64).contains(&raw.len())
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if ok {
+        if super::is_snake_name(raw, 64) {
             Ok(Self(raw.to_owned()))
         } else {
             Err("must be 1 to 64 lowercase letters, digits or _")

@@ -16,3 +16,12 @@ pub use language::{Language, Locale};
 pub use message_status::MessageStatus;
 pub use phone::{PhoneError, PhoneNumber, Recipient, UserId, mask};
 pub use template_name::TemplateName;
+
+/// Meta's rule for template names, which Assent keeps for category names too:
+/// lowercase letters, digits and `_`, 1 to `max` characters.
+fn is_snake_name(raw: &str, max: usize) -> bool {
+    (1..=max).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}

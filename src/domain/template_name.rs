@@ -6,11 +6,7 @@ pub struct TemplateName(String);
 
 impl TemplateName {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let ok = (1..=512).contains(&raw.len())
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if ok {
+        if super::is_snake_name(raw, 512) {
             Ok(Self(raw.to_owned()))
         } else {
             Err("must be 1 to 512 lowercase letters, digits or _")

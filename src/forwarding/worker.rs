@@ -22,19 +22,12 @@ struct Claimed {
     claim_id: String,
 }
 
-pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        match deliver_one(&services).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "forwarding failed"),
-        }
-        tokio::select! {
-            _ = services.forward_wake.notified() => {}
-            _ = tokio::time::sleep(services.forward.poll) => {}
-            _ = stop.changed() => {}
-        }
-    }
+pub async fn run(services: Services, stop: watch::Receiver<bool>) {
+    let poll = services.forward.poll;
+    jobs::work("forwarding", stop, &services.forward_wake, poll, || {
+        deliver_one(&services)
+    })
+    .await;
 }
 
 const QUEUE: Queue = Queue {

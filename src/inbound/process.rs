@@ -272,19 +272,14 @@ impl WebhookChange<'_> {
         if let Some(at) = at {
             contacts::set_preferences_at(&mut tx, &contact.id, at).await?;
         }
-        let written = match value {
-            "stop" => {
-                signals::marketing_stopped(&mut tx, &contact, Some(source_ref), evidence).await?
+        let written = match signals::MarketingPreference::parse(value) {
+            Some(preference) => {
+                signals::marketing(&mut tx, &contact, preference, Some(source_ref), evidence)
+                    .await?
             }
-            "resume" => {
-                signals::marketing_resumed(&mut tx, &contact, Some(source_ref), evidence).await?
-            }
-            "signup" => {
-                signals::marketing_signup(&mut tx, &contact, Some(source_ref), evidence).await?
-            }
-            other => {
+            None => {
                 tracing::info!(
-                    value = other,
+                    value,
                     "user_preferences value Assent does not know: skipped"
                 );
                 vec![]

@@ -12,19 +12,16 @@ use tokio::sync::watch;
 /// message; such a payload is looked at again for this long.
 const UNMATCHED_PATIENCE_MS: i64 = 2 * 60 * 1000;
 
-pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
-    while !*stop.borrow() {
-        match process_one(&services).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "webhook processing failed"),
-        }
-        tokio::select! {
-            _ = services.inbound_wake.notified() => {}
-            _ = tokio::time::sleep(services.dispatch.poll) => {}
-            _ = stop.changed() => {}
-        }
-    }
+pub async fn run(services: Services, stop: watch::Receiver<bool>) {
+    let poll = services.dispatch.poll;
+    jobs::work(
+        "webhook processing",
+        stop,
+        &services.inbound_wake,
+        poll,
+        || process_one(&services),
+    )
+    .await;
 }
 
 /// Processes one due payload, if any; true when one was handled.

@@ -8,23 +8,28 @@ use serde_json::{Value, json};
 
 pub const DEFAULT_KEY_HEADER: &str = "D360-API-KEY";
 
-fn request(http: &reqwest::Client, number: &BusinessNumber, path: &str) -> reqwest::RequestBuilder {
-    request_with(http, reqwest::Method::POST, number, path)
-}
-
-fn request_with(
+/// One call to the BSP: the status and the JSON it answered (`null` if none).
+async fn call(
     http: &reqwest::Client,
     method: reqwest::Method,
     number: &BusinessNumber,
     path: &str,
-) -> reqwest::RequestBuilder {
+    body: &Value,
+) -> Result<(u16, Value), ProviderError> {
     let base = number.api_base_url.as_deref().unwrap_or_default();
     let header = number
         .api_key_header
         .as_deref()
         .unwrap_or(DEFAULT_KEY_HEADER);
-    http.request(method, format!("{base}{path}"))
+    let response = http
+        .request(method, format!("{base}{path}"))
         .header(header, number.access_token.as_deref().unwrap_or_default())
+        .json(body)
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
 }
 
 /// The on-premises API marks a message read with `PUT /v1/messages/{id}`.
@@ -37,17 +42,18 @@ pub async fn mark_read(
         "/v1/messages/{}",
         percent_encoding::utf8_percent_encode(message_id, percent_encoding::NON_ALPHANUMERIC)
     );
-    let response = request_with(http, reqwest::Method::PUT, number, &path)
-        .json(&json!({"status": "read"}))
-        .send()
-        .await
-        .map_err(transport)?;
-    let status = response.status().as_u16();
-    if (200..300).contains(&status) {
-        return Ok(());
+    match call(
+        http,
+        reqwest::Method::PUT,
+        number,
+        &path,
+        &json!({"status": "read"}),
+    )
+    .await?
+    {
+        (status, _) if (200..300).contains(&status) => Ok(()),
+        (status, body) => Err(error_of(status, &body)),
     }
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    Err(error_of(status, &body))
 }
 
 fn error_of(status: u16, body: &Value) -> ProviderError {
@@ -74,13 +80,7 @@ pub async fn send(
             *to = to.trim_start_matches('+').to_owned();
         }
     }
-    let response = request(http, number, "/v1/messages")
-        .json(&body)
-        .send()
-        .await
-        .map_err(transport)?;
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let (status, body) = call(http, reqwest::Method::POST, number, "/v1/messages", &body).await?;
     if (200..300).contains(&status)
         && let Some(id) = body["messages"][0]["id"].as_str()
     {
@@ -98,13 +98,7 @@ pub async fn check_contact(
     phone: &PhoneNumber,
 ) -> Result<ContactCheck, ProviderError> {
     let body = json!({"blocking": "wait", "contacts": [phone.as_e164()], "force_check": false});
-    let response = request(http, number, "/v1/contacts")
-        .json(&body)
-        .send()
-        .await
-        .map_err(transport)?;
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let (status, body) = call(http, reqwest::Method::POST, number, "/v1/contacts", &body).await?;
     if !(200..300).contains(&status) {
         return Err(error_of(status, &body));
     }

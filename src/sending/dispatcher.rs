@@ -10,27 +10,15 @@ use crate::services::Services;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Runs `workers` loops (none for an API-only instance) until `stop` turns true. A
-/// worker finishes the message in its hands before it stops, so a graceful restart
-/// never leaves one half-sent.
+/// Runs `workers` loops (none for an API-only instance) until `stop` turns true.
 pub async fn run(services: Services, mut stop: watch::Receiver<bool>) {
     let mut handles = Vec::new();
     for _ in 0..services.dispatch.workers {
         let services = services.clone();
-        let mut stop = stop.clone();
+        let stop = stop.clone();
         handles.push(tokio::spawn(async move {
-            while !*stop.borrow() {
-                match dispatch_one(&services).await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "dispatch failed"),
-                }
-                tokio::select! {
-                    _ = services.dispatch_wake.notified() => {}
-                    _ = tokio::time::sleep(services.dispatch.poll) => {}
-                    _ = stop.changed() => {}
-                }
-            }
+            let (wake, poll) = (services.dispatch_wake.clone(), services.dispatch.poll);
+            jobs::work("dispatch", stop, &wake, poll, || dispatch_one(&services)).await;
         }));
     }
     let _ = stop.changed().await;

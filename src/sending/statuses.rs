@@ -110,9 +110,10 @@ async fn record_in(
             detail: Some(format!("131050 {title}")),
             ..Evidence::default()
         };
-        let withdrawn = signals::marketing_stopped(
+        let withdrawn = signals::marketing(
             tx,
             &contact,
+            signals::MarketingPreference::Stop,
             Some(format!("message:{message_id}")),
             evidence,
         )

@@ -3,7 +3,8 @@
 //! in their language. Each changes consent as asked, idempotently, and answers.
 
 use super::Conversation;
-use crate::consent::signals::{self, Signal};
+use crate::consent::Provenance;
+use crate::consent::signals;
 use crate::consent::{self, Source};
 use crate::contacts;
 use crate::domain::{Actor, CategoryKind, Language, Locale};
@@ -85,7 +86,7 @@ impl Conversation<'_, '_> {
         contacts::set_language(tx, &self.contact.id, locale).await?;
         self.contact.language = Some(locale);
         let business = self.change.number.name().to_owned();
-        let signal = |source_ref: String| Signal {
+        let how = |source_ref: String| Provenance {
             source: Source::Keyword,
             source_ref: Some(source_ref),
             notice: None,
@@ -93,7 +94,7 @@ impl Conversation<'_, '_> {
             actor: Actor::system("keywords"),
             evidence: self.evidence(),
         };
-        let stop = signal(format!("stop:{}", self.reference()));
+        let stop = how(format!("stop:{}", self.reference()));
         let (written, text) = match command {
             Command::StopAll => {
                 let all = self.all_categories();
@@ -112,7 +113,7 @@ impl Conversation<'_, '_> {
                 let marketing = signals::names_of_kind(tx, Some(CategoryKind::Marketing)).await?;
                 let source_ref = format!("stop_promotions:{}", self.reference());
                 let written =
-                    signals::withdraw(tx, &self.contact, &marketing, &signal(source_ref)).await?;
+                    signals::withdraw(tx, &self.contact, &marketing, &how(source_ref)).await?;
                 (written, texts::stopped_promotions(locale, &business))
             }
             Command::Start => {
@@ -121,7 +122,7 @@ impl Conversation<'_, '_> {
                 if restore.is_empty() {
                     (vec![], texts::nothing_to_start(locale))
                 } else {
-                    let start = signal(format!("start:{}", self.reference()));
+                    let start = how(format!("start:{}", self.reference()));
                     let written = signals::grant(tx, &self.contact, &restore, &start).await?;
                     (
                         written,

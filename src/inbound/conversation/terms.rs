@@ -5,8 +5,9 @@
 
 use super::Conversation;
 use crate::consent::Notice;
+use crate::consent::Provenance;
 use crate::consent::Source;
-use crate::consent::signals::{self, Signal};
+use crate::consent::signals;
 use crate::contacts;
 use crate::db::now_ms;
 use crate::domain::{Actor, CategoryList, CategoryName};
@@ -77,7 +78,7 @@ impl Conversation<'_, '_> {
             return Ok(());
         };
         let names = shown.to_strings();
-        let signal = Signal {
+        let how = Provenance {
             source: Source::Chat,
             source_ref: self
                 .contact
@@ -92,7 +93,7 @@ impl Conversation<'_, '_> {
             actor: Actor::system("chat"),
             evidence: self.evidence(),
         };
-        let granted = signals::grant(tx, &self.contact, &names, &signal).await?;
+        let granted = signals::grant(tx, &self.contact, &names, &how).await?;
         self.tell(tx, granted).await?;
         contacts::terms_accepted(tx, &self.contact.id).await?;
         // What they wrote before accepting now reaches the business, in order.

@@ -6,7 +6,7 @@ use super::body;
 use super::error::ApiError;
 use crate::categories;
 use crate::consent::{
-    self, ConsentAction, Evidence, Notice, RecordedEvent, Source, export::rfc3339,
+    self, ConsentAction, Evidence, Notice, Provenance, RecordedEvent, Source, export::rfc3339,
 };
 use crate::domain::{CategoryName, Language, PhoneNumber, Recipient, TemplateName, UserId};
 use crate::recording::{self, Decision, RecordError};
@@ -134,17 +134,23 @@ fn decision(req: &ConsentRequest, key: &ApiKey) -> Result<Decision, ApiError> {
         category,
         action,
         confirmation_template,
-        source,
-        source_ref: bounded(&e.source_ref, "evidence.source_ref", 256)?.map(str::to_owned),
-        notice,
-        language,
-        actor: key.actor(),
-        evidence: Evidence {
-            ip: e.ip.clone(),
-            user_agent: bounded(&e.user_agent, "evidence.user_agent", 512)?.map(str::to_owned),
-            inbound_message_id: bounded(&e.inbound_message_id, "evidence.inbound_message_id", 256)?
+        how: Provenance {
+            source,
+            source_ref: bounded(&e.source_ref, "evidence.source_ref", 256)?.map(str::to_owned),
+            notice,
+            language,
+            actor: key.actor(),
+            evidence: Evidence {
+                ip: e.ip.clone(),
+                user_agent: bounded(&e.user_agent, "evidence.user_agent", 512)?.map(str::to_owned),
+                inbound_message_id: bounded(
+                    &e.inbound_message_id,
+                    "evidence.inbound_message_id",
+                    256,
+                )?
                 .map(str::to_owned),
-            detail: None,
+                detail: None,
+            },
         },
     })
 }
