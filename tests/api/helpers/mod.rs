@@ -1,10 +1,11 @@
 //! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL
 //! database when TEST_DATABASE_URL names a server), Assent on a free port with its
 //! background work stepped inline, stand-ins for Meta's Graph API and the business's
-//! webhook endpoint, and one helper per route.
+//! webhook endpoint, one helper per route, and a headless Chromium for pages.
 #![allow(dead_code)]
 
 pub mod app;
+pub mod browser;
 pub mod builders;
 pub mod business;
 pub mod chat;
