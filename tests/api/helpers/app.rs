@@ -108,6 +108,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Whether the app runs its own workers (then `step` does nothing).
     pub background: bool,
+    /// The last error of an inline step, shown when a wait times out.
+    step_error: std::sync::Mutex<Option<String>>,
     handle: actix_web::dev::ServerHandle,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -172,6 +174,7 @@ impl TestApp {
             api_key,
             client: client(),
             background: settings.background,
+            step_error: std::sync::Mutex::new(None),
             handle,
             task,
         }
@@ -189,21 +192,32 @@ impl TestApp {
     }
 
     /// One step of each background worker, inline; true when any found work. An app
-    /// with its own workers is left to them (false).
+    /// with its own workers is left to them (false). A step that fails is treated as
+    /// the workers treat it: logged, and tried again later.
     pub async fn step(&self) -> bool {
         if self.background {
             return false;
         }
-        assent::startup::step(&self.services)
-            .await
-            .unwrap_or_else(|e| panic!("a background step failed: {e:#}"))
+        match assent::startup::step(&self.services).await {
+            Ok(found) => found,
+            Err(e) => {
+                let e = format!("{e:#}");
+                tracing::error!(error = %e, "background step failed (test)");
+                *self.step_error.lock().unwrap() = Some(e);
+                false
+            }
+        }
     }
 
     /// Steps (or, with workers, waits) until `done` holds; fails after 20 s.
     pub async fn wait_until(&self, what: &str, done: impl AsyncFn() -> bool) {
         let deadline = Instant::now() + PATIENCE;
         while !done().await {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} (last failed step: {:?})",
+                self.step_error.lock().unwrap()
+            );
             if !self.step().await {
                 tokio::time::sleep(NAP).await;
             }
