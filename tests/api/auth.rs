@@ -5,7 +5,7 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 /// A second business number (sandbox provider) and an API key for it.
-async fn second_number(app: &TestApp) -> String {
+async fn other_numbers_key(app: &TestApp) -> String {
     let number = app
         .add_number(assent::numbers::NewNumber {
             messaging_limit: Some(250),
@@ -102,7 +102,7 @@ async fn a_proxys_basic_authorization_does_not_hide_the_onprem_key_header() {
 async fn a_key_of_another_number_cannot_send_for_this_one() {
     let app = TestApp::spawn().await;
     app.in_window(ALICE).await;
-    let other = second_number(&app).await;
+    let other = other_numbers_key(&app).await;
     let before = stored(&app).await;
     let (status, answer) = app
         .post_json(MESSAGES, &other, &text_body(ALICE, "hello"))

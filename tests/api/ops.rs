@@ -53,7 +53,7 @@ async fn metrics_count_accepted_and_blocked_sends() {
     assert_eq!(after[0], before[0], "no message stored");
     assert_eq!(after[2], before[2] + 1, "the refusal is recorded");
 
-    // And an accepted one, which waits in the queue (no workers).
+    // And an accepted one, which waits in the queue (nothing steps the dispatcher).
     app.in_window(ALICE).await;
     assert_eq!(app.send(&text_body(ALICE, "hi")).await.0, 200);
 

@@ -26,14 +26,6 @@ impl Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(args: &[&str], db_url: &str, port: u16) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");

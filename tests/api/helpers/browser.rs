@@ -12,6 +12,7 @@
 //! When the browser cannot start, `Browser::start()` prints `SKIPPED: <why>` and
 //! returns None, except under CI=true, where the test fails.
 
+use super::free_port;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use serde_json::{Value, json};
 use std::os::unix::process::CommandExt as _;
@@ -62,14 +63,6 @@ fn chromedriver_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(CHROMEDRIVER));
     path.exists().then_some(path)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start_driver() -> Result<Driver, String> {

@@ -9,7 +9,7 @@ const SECOND_SECRET: &str = "second-number-app-secret";
 const SECOND_VERIFY_TOKEN: &str = "second-number-verify-token";
 
 /// A second number with its own Meta app (own app secret and verify token).
-async fn second_number(app: &TestApp) {
+async fn second_number_with_its_own_app(app: &TestApp) {
     app.add_number(assent::numbers::NewNumber {
         app_secret: Some(SECOND_SECRET.into()),
         verify_token: Some(SECOND_VERIFY_TOKEN.into()),
@@ -21,7 +21,7 @@ async fn second_number(app: &TestApp) {
 #[tokio::test]
 async fn a_payload_must_be_signed_with_the_secret_of_the_number_it_names() {
     let app = TestApp::spawn().await;
-    second_number(&app).await;
+    second_number_with_its_own_app(&app).await;
     let wa = "34612345630";
     let mut payload = inbound_text(wa, "wamid.second1", "Hola");
     payload["entry"][0]["changes"][0]["value"]["metadata"] =
@@ -100,7 +100,7 @@ async fn a_payload_naming_no_number_of_ours_needs_a_valid_signature_too() {
 #[tokio::test]
 async fn a_payload_naming_two_numbers_must_verify_with_each_ones_secret() {
     let app = TestApp::spawn().await;
-    second_number(&app).await;
+    second_number_with_its_own_app(&app).await;
     let wa = "34612345640";
     // One change for the sandbox, one for the second number: the sandbox's secret
     // alone must not vouch for the second number's change.
