@@ -18,6 +18,10 @@ pub enum PhoneError {
     LeadingZero,
     #[error("has more than 15 digits, the E.164 maximum")]
     TooLong,
+    #[error(
+        "is too short to be a phone number; write it whole, with its country code, e.g. +34612345678"
+    )]
+    TooShort,
     #[error("does not start with a country code; write it first, e.g. +34612345678")]
     NoCountryCode,
     #[error(
@@ -73,8 +77,10 @@ impl PhoneNumber {
         if digits.len() > 15 {
             return Err(PhoneError::TooLong);
         }
-        let parsed = phonenumber::parse(None, format!("+{digits}"))
-            .map_err(|_| PhoneError::NoCountryCode)?;
+        let parsed = phonenumber::parse(None, format!("+{digits}")).map_err(|e| match e {
+            phonenumber::ParseError::InvalidCountryCode => PhoneError::NoCountryCode,
+            _ => PhoneError::TooShort,
+        })?;
         if !acceptable(&parsed) {
             return Err(PhoneError::InvalidForCountry(parsed.code().value()));
         }
@@ -233,6 +239,7 @@ mod tests {
             PhoneNumber::parse("+999 1234 5678"),
             Err(PhoneError::NoCountryCode)
         );
+        assert_eq!(PhoneNumber::parse("12"), Err(PhoneError::TooShort));
         assert!(
             PhoneError::InvalidForCountry(61)
                 .to_string()

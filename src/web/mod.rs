@@ -49,7 +49,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, services: &Services) {
             .service(
                 web::scope("/v1")
                     .wrap(from_fn(require_key))
-                    .configure(api::native),
+                    .configure(api::native)
+                    .default_service(web::to(machine_not_found)),
             )
             .default_service(web::to(machine_not_found)),
     )

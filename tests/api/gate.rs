@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use serde_json::json;
+
 use std::time::Duration;
 
 async fn blocked_rows(app: &TestApp) -> Vec<(String, String, String, String, i64)> {
@@ -241,8 +242,8 @@ async fn an_erased_person_is_never_messaged_again() {
 
 #[tokio::test]
 async fn consent_withdrawn_while_a_template_waits_in_the_queue_stops_it() {
-    // No dispatcher yet: the template waits in the queue.
-    let app = TestApp::spawn_on(TestDb::new().await, 0).await;
+    // Nothing steps the dispatcher yet: the template waits in the queue.
+    let app = TestApp::spawn().await;
     app.register_template("spring_sale", "MARKETING", "offers")
         .await;
     app.consent(ALICE, "offers", "grant").await;
@@ -252,7 +253,7 @@ async fn consent_withdrawn_while_a_template_waits_in_the_queue_stops_it() {
     app.consent(ALICE, "offers", "withdraw").await;
 
     let db = app.stop().await;
-    let app = TestApp::spawn_on(db, 1).await;
+    let app = TestApp::spawn_on(db).await;
     app.drain().await;
     assert_eq!(
         app.message_status(&id).await,

@@ -1,12 +1,21 @@
-//! Black-box tests over HTTP: a fresh database per test, on SQLite by default and on
-//! PostgreSQL when TEST_DATABASE_URL is set (scripts/test runs both).
+//! Black-box tests of Assent, one test binary: over HTTP, through the `assent`
+//! command and in a headless browser, with a fresh database per test, on SQLite by
+//! default and on PostgreSQL when TEST_DATABASE_URL is set (scripts/test runs both).
+//! The harness is in `helpers/`; each module below is one route or flow.
 
-mod graph;
 mod helpers;
-mod mo_flow;
 
+mod auth;
+mod cli;
+mod corpus;
 mod forwarding;
 mod gate;
+mod ledger;
+mod mo_flow;
+mod ops;
 mod pages;
 mod sending;
+mod serve;
+mod templates;
+mod validation;
 mod webhooks;

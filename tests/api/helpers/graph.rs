@@ -2,6 +2,8 @@
 //! as Meta would (path, token, JSON shape) and an on-premises style BSP API. Both
 //! can be told to fail the next requests.
 
+use super::{TestApp, new_number};
+use assent::numbers::ProviderKind;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -207,4 +209,24 @@ impl Respond for OnpremResponder {
             _ => onprem_error(404, 1006, "Resource not found"),
         }
     }
+}
+
+/// Registers a Cloud API number pointing at the stand-in and returns an API key for it.
+pub async fn cloud_number(app: &TestApp, standin: &StandIn) -> String {
+    let number = app
+        .add_number(assent::numbers::NewNumber {
+            provider: ProviderKind::Cloud,
+            api_base_url: Some(standin.server.uri()),
+            access_token: Some(TOKEN.into()),
+            messaging_limit: Some(1000),
+            ..new_number(CLOUD_ID, "+34911234567")
+        })
+        .await;
+    app.api_key_for(&number, "cloud").await
+}
+
+/// `POST /v23.0/{cloud number}/messages` with `key`.
+pub async fn cloud_send(app: &TestApp, key: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+    app.post_json(&format!("/v23.0/{CLOUD_ID}/messages"), key, body)
+        .await
 }

@@ -1,0 +1,5 @@
+//! Server-rendered pages: over HTTP, and in a real headless Chromium on a phone and a
+//! desktop (clean console, no sideways scrolling, screenshots in target/screenshots).
+
+mod landing;
+mod notice;
