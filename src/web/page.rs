@@ -43,25 +43,7 @@ impl Page {
 
     /// The same page in each language.
     pub fn languages(&self) -> Vec<LanguageLink> {
-        Locale::ALL
-            .into_iter()
-            .map(|l| {
-                let mut query: Vec<(&str, &str)> = self
-                    .query
-                    .iter()
-                    .filter(|(k, _)| k != "lang")
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                query.push(("lang", l.code()));
-                let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
-                LanguageLink {
-                    code: l.code(),
-                    name: Text::of(l).language_name,
-                    href: format!("{}?{encoded}", self.path),
-                    current: l == self.locale,
-                }
-            })
-            .collect()
+        language_links(&self.path, &self.query, self.locale)
     }
 
     /// A staff page: English, whatever the browser prefers.
@@ -80,6 +62,9 @@ impl Page {
         PageError {
             problem,
             locale: self.locale,
+            path: self.path.clone(),
+            query: self.query.clone(),
+            staff: self.staff,
         }
     }
 
@@ -88,6 +73,27 @@ impl Page {
         tracing::error!(error = %format!("{:#}", e.into()), "page failed");
         self.error(Problem::Internal)
     }
+}
+
+fn language_links(path: &str, query: &[(String, String)], current: Locale) -> Vec<LanguageLink> {
+    Locale::ALL
+        .into_iter()
+        .map(|l| {
+            let mut query: Vec<(&str, &str)> = query
+                .iter()
+                .filter(|(k, _)| k != "lang")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            query.push(("lang", l.code()));
+            let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
+            LanguageLink {
+                code: l.code(),
+                name: Text::of(l).language_name,
+                href: format!("{path}?{encoded}"),
+                current: l == current,
+            }
+        })
+        .collect()
 }
 
 /// The language of a request: `?lang=`, else the one chosen earlier in this
@@ -176,6 +182,10 @@ pub enum Problem {
 pub struct PageError {
     problem: Problem,
     locale: Locale,
+    /// Where it happened, for the links to the same page in other languages.
+    path: String,
+    query: Vec<(String, String)>,
+    staff: bool,
 }
 
 impl PageError {
@@ -183,6 +193,9 @@ impl PageError {
         Self {
             problem,
             locale: locale_of(req),
+            path: req.path().to_owned(),
+            query: query(req),
+            staff: false,
         }
     }
 }
@@ -202,11 +215,12 @@ struct ErrorChrome {
     assets: &'static Assets,
     flash: Option<String>,
     staff: bool,
+    languages: Vec<LanguageLink>,
 }
 
 impl ErrorChrome {
-    fn languages(&self) -> Vec<LanguageLink> {
-        Vec::new()
+    fn languages(&self) -> &[LanguageLink] {
+        &self.languages
     }
 }
 
@@ -247,7 +261,8 @@ impl ResponseError for PageError {
                 t,
                 assets: assets::urls(),
                 flash: None,
-                staff: false,
+                staff: self.staff,
+                languages: language_links(&self.path, &self.query, self.locale),
             },
             title,
             message,

@@ -88,16 +88,23 @@ impl TypedSession {
     /// nothing from before sign-in (a planted cookie) carries over.
     pub fn sign_in(&self, who: SignedInAs) {
         let locale = self.locale();
-        self.0.purge();
-        self.0.renew();
+        self.start_over();
         let _ = self.0.insert(USER, who);
         if let Some(l) = locale {
             self.set_locale(l);
         }
     }
 
+    /// Ends the signed-in session; what is set afterwards (a flash message) goes
+    /// into a fresh one.
     pub fn sign_out(&self) {
-        self.0.purge();
+        self.start_over();
+    }
+
+    fn start_over(&self) {
+        // Not `purge`: a purged session takes nothing more in this request.
+        self.0.clear();
+        self.0.renew();
     }
 
     /// A one-time message for the next page.

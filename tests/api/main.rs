@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod console;
 mod corpus;
 mod forwarding;
 mod gate;

@@ -55,6 +55,15 @@ impl TestDb {
         }
     }
 
+    /// The same database again, for a second instance on it (the first keeps
+    /// the file alive).
+    pub fn same_as(other: &TestDb) -> Self {
+        Self {
+            url: other.url.clone(),
+            _dir: None,
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
     }

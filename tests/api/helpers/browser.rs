@@ -252,6 +252,44 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
     }
 
+    /// Types `text` into the field at `selector`, replacing what it held.
+    pub async fn fill(&self, selector: &str, text: &str) {
+        let field = self
+            .client
+            .find(fantoccini::Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks what is at `selector` and waits for the page it leads to.
+    pub async fn click(&self, selector: &str) {
+        self.eval("window.assentBeforeClick = true; return null;")
+            .await;
+        self.client
+            .find(fantoccini::Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let state = self
+                .eval("return [window.assentBeforeClick === true, document.readyState];")
+                .await;
+            if state == json!([false, "complete"]) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {selector}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs `script` (a function body that returns something) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         self.client

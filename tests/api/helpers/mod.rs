@@ -15,6 +15,7 @@ pub mod graph;
 pub mod ledger;
 pub mod logs;
 pub mod meta;
+pub mod pages;
 pub mod routes;
 pub mod sql;
 
@@ -23,6 +24,7 @@ pub use builders::*;
 pub use cli::*;
 pub use logs::*;
 pub use meta::*;
+pub use pages::*;
 pub use sql::*;
 
 use sha2::{Digest, Sha256};
