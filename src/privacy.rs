@@ -112,7 +112,7 @@ fn keys_of(secret: &[u8], contact: &Contact) -> Vec<String> {
 /// Deletes, part by part, what each part of Assent holds about the person.
 async fn forget(conn: &mut AnyConnection, secret: &[u8], contact: &Contact) -> anyhow::Result<()> {
     // First: their message ids find their entries in stored payloads.
-    inbound::store::remove_person(
+    inbound::redaction::remove_person(
         &mut *conn,
         &contact.id,
         contact.wa_id.as_deref(),

@@ -126,9 +126,11 @@ impl Application {
 /// One step of every background worker: processes one stored webhook payload,
 /// dispatches one queued message, delivers one forward. True when any of them
 /// found work. Tests call this instead of running the workers.
+/// Each worker steps even when another failed, as the running workers would;
+/// the first failure is returned after all three.
 pub async fn step(services: &Services) -> anyhow::Result<bool> {
-    let processed = inbound::worker::process_one(services).await?;
-    let dispatched = dispatcher::dispatch_one(services).await?;
-    let forwarded = forwarding::worker::deliver_one(services).await?;
-    Ok(processed || dispatched || forwarded)
+    let processed = inbound::worker::process_one(services).await;
+    let dispatched = dispatcher::dispatch_one(services).await;
+    let forwarded = forwarding::worker::deliver_one(services).await;
+    Ok(processed? | dispatched? | forwarded?)
 }

@@ -6,6 +6,7 @@
 mod conversation;
 mod process;
 pub mod received;
+pub mod redaction;
 pub mod store;
 pub mod texts;
 pub mod worker;
