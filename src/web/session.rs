@@ -113,6 +113,11 @@ impl TypedSession {
     }
 
     pub fn take_flash(&self) -> Option<String> {
+        // Only when there is one: a removal marks the session changed, and a page
+        // without a message should not send the cookie again.
+        if !self.0.contains_key(FLASH) {
+            return None;
+        }
         self.0.remove_as::<String>(FLASH).and_then(Result::ok)
     }
 }
