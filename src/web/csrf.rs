@@ -11,11 +11,11 @@
 use super::page::{PageError, Problem};
 use super::session::TypedSession;
 use crate::services::Services;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
@@ -28,19 +28,21 @@ pub const MAX_FORM: usize = 64 * 1024;
 pub async fn check(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.call(req).await;
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
-    let refuse = |req: &ServiceRequest, why: &str| {
+    // Answered here as a response, so the outer middleware's headers are on it.
+    let refuse = |req: ServiceRequest, why: &str| {
         tracing::warn!(path = %req.path(), why, "form refused (CSRF)");
-        Err(PageError::new(Problem::Csrf, req.request()).into())
+        let page = PageError::new(Problem::Csrf, req.request()).error_response();
+        Ok(req.into_response(page).map_into_right_body())
     };
     if !same_site(&req) {
-        return refuse(&req, "sent from another site");
+        return refuse(req, "sent from another site");
     }
     let Some(expected) = TypedSession::of(&req).stored_csrf_token() else {
-        return refuse(&req, "no token in the session");
+        return refuse(req, "no token in the session");
     };
     let header = req
         .headers()
@@ -50,7 +52,10 @@ pub async fn check(
     let presented = match header {
         Some(token) => Some(token),
         None => {
-            let body = read_body(&mut req).await?;
+            let body = match read_body(&mut req).await {
+                Ok(body) => body,
+                Err(_) => return refuse(req, "the form is too large or unreadable"),
+            };
             let token = form_field(&body, FIELD);
             // The handler reads the same body after us.
             req.set_payload(actix_web::dev::Payload::from(body));
@@ -59,10 +64,10 @@ pub async fn check(
     };
     match presented {
         Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.call(req).await
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
         }
-        Some(_) => refuse(&req, "wrong token"),
-        None => refuse(&req, "no token"),
+        Some(_) => refuse(req, "wrong token"),
+        None => refuse(req, "no token"),
     }
 }
 
@@ -100,7 +105,7 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, Error> {
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > MAX_FORM {
-            return Err(PageError::new(Problem::BadRequest, req.request()).into());
+            return Err(actix_web::error::ErrorPayloadTooLarge("form too large"));
         }
         body.extend_from_slice(&chunk);
     }

@@ -8,10 +8,10 @@ use crate::api_keys;
 use crate::domain::Actor;
 use crate::numbers::BusinessNumber;
 use crate::services::Services;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, dev::Payload, web};
 use std::future::{Ready, ready};
 
 #[derive(Clone)]
@@ -45,25 +45,32 @@ fn presented(req: &ServiceRequest) -> Option<String> {
 }
 
 /// Lets the request through only with a valid, unrevoked key.
+/// A refusal is answered here, as a response, so the headers every response
+/// carries (set by the outer middleware) are on it too.
 pub async fn require_key(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let key = presented(&req);
     let services = req.app_data::<web::Data<Services>>().cloned();
-    let (Some(key), Some(services)) = (key, services) else {
-        return Err(ApiError::unauthorized().into());
+    let found = match (key, services) {
+        (Some(key), Some(services)) => api_keys::authenticate(&services.db, &key)
+            .await
+            .map_err(ApiError::from),
+        _ => Ok(None),
     };
-    match api_keys::authenticate(&services.db, &key)
-        .await
-        .map_err(ApiError::from)?
-    {
-        Some((key_id, number)) => {
+    match found {
+        Ok(Some((key_id, number))) => {
             req.extensions_mut().insert(ApiKey { key_id, number });
-            next.call(req).await
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
         }
-        None => Err(ApiError::unauthorized().into()),
+        Ok(None) => Ok(refuse(req, ApiError::unauthorized())),
+        Err(e) => Ok(refuse(req, e)),
     }
+}
+
+fn refuse<B>(req: ServiceRequest, e: ApiError) -> ServiceResponse<EitherBody<B>> {
+    req.into_response(e.error_response()).map_into_right_body()
 }
 
 impl FromRequest for ApiKey {

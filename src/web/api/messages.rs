@@ -4,7 +4,7 @@
 use super::auth::ApiKey;
 use super::body;
 use super::error::ApiError;
-use crate::sending::{self, Queued, SendRequest};
+use crate::sending::{self, Queued, SendRequest, Submitted};
 use crate::services::Services;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -81,12 +81,19 @@ async fn meta_send(
         ));
     }
     let body: Value = body::json(payload).await?;
-    let queued = send(&services, key, &req, body).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "messaging_product": "whatsapp",
-        "contacts": contacts_json(&queued),
-        "messages": [{ "id": queued.message_id, "message_status": "accepted" }],
-    })))
+    Ok(match submit(&services, key, &req, body).await? {
+        Submitted::Queued(queued) => HttpResponse::Ok().json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": contacts_json(&queued),
+            "messages": [{ "id": queued.message_id, "message_status": "accepted" }],
+        })),
+        Submitted::MarkedRead => read(),
+    })
+}
+
+/// Meta's answer to a read receipt.
+fn read() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"success": true}))
 }
 
 /// `POST /v1/messages`: on-premises style; the body may omit `messaging_product`.
@@ -101,24 +108,26 @@ pub async fn onprem_send(
         obj.entry("messaging_product")
             .or_insert_with(|| json!("whatsapp"));
     }
-    let queued = send(&services, key, &req, body).await?;
-    Ok(HttpResponse::Accepted().json(json!({
-        "contacts": contacts_json(&queued),
-        "messages": [{ "id": queued.message_id }],
-    })))
+    Ok(match submit(&services, key, &req, body).await? {
+        Submitted::Queued(queued) => HttpResponse::Accepted().json(json!({
+            "contacts": contacts_json(&queued),
+            "messages": [{ "id": queued.message_id }],
+        })),
+        Submitted::MarkedRead => read(),
+    })
 }
 
-async fn send(
+async fn submit(
     services: &Services,
     key: ApiKey,
     req: &HttpRequest,
     body: Value,
-) -> Result<Queued, ApiError> {
+) -> Result<Submitted, ApiError> {
     let request = SendRequest {
         actor: key.actor(),
         number: key.number,
         body,
         idempotency_key: idempotency_key(req)?,
     };
-    Ok(sending::send(services, request).await?)
+    Ok(sending::submit(services, request).await?)
 }

@@ -14,7 +14,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::LOCATION;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, web};
+use super::page::{PageError, Problem};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 
 /// `/admin…`
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,12 +43,14 @@ pub async fn require_staff(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let signed_in = TypedSession::of(&req).signed_in_as();
     let user = match (signed_in, req.app_data::<web::Data<Services>>()) {
-        (Some(who), Some(services)) => users::find_active(&services.db, &who.user_id)
-            .await
-            .map_err(|e| {
+        (Some(who), Some(services)) => match users::find_active(&services.db, &who.user_id).await {
+            Ok(user) => user,
+            Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "signed-in user could not be read");
-                crate::web::page::PageError::new(crate::web::page::Problem::Internal, req.request())
-            })?,
+                let page = PageError::new(Problem::Internal, req.request()).error_response();
+                return Ok(req.into_response(page).map_into_right_body());
+            }
+        },
         _ => None,
     };
     match user {
