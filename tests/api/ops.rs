@@ -1,4 +1,5 @@
-//! The ops endpoints (SPEC §11): health, readiness, Prometheus metrics, OpenAPI.
+//! The ops endpoints (SPEC §11): health, readiness, Prometheus metrics, OpenAPI;
+//! and the security headers every machine answer carries, as pages do.
 
 use crate::helpers::*;
 use serde_json::Value;
@@ -105,4 +106,65 @@ async fn openapi_describes_every_route() {
     ] {
         assert!(paths.contains_key(route), "openapi.json lacks {route}");
     }
+}
+
+/// What is missing of the security headers a browser should see on this answer.
+fn missing_security_headers(label: &str, r: &reqwest::Response) -> Vec<String> {
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    let csp = header("content-security-policy");
+    let mut missing: Vec<String> = ["frame-ancestors 'none'", "default-src 'none'"]
+        .into_iter()
+        .filter(|directive| !csp.contains(directive))
+        .map(|directive| format!("{label}: CSP without {directive} ({csp:?})"))
+        .collect();
+    for (name, want) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        if header(name) != want {
+            missing.push(format!("{label}: {name} {:?}", header(name)));
+        }
+    }
+    missing
+}
+
+#[tokio::test]
+async fn machine_answers_carry_the_security_headers_too() {
+    let app = TestApp::spawn().await;
+    app.in_window(ALICE).await;
+    let key = Some(app.api_key.as_str());
+    let get = |path: &str, key: Option<&str>| {
+        let mut request = app.client.get(app.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send()
+    };
+    let send = |to: &str| {
+        app.client
+            .post(app.url(MESSAGES))
+            .bearer_auth(&app.api_key)
+            .json(&text_body(to, "hi"))
+            .send()
+    };
+    let answers = [
+        ("/healthz", get("/healthz", None).await, 200),
+        ("the templates", get("/api/v1/templates", key).await, 200),
+        ("a JSON 404", get("/api/v1/nothing", key).await, 404),
+        ("a send", send(ALICE).await, 200),
+        ("a refused send", send("12").await, 400),
+        ("a 401", get("/api/v1/templates", None).await, 401),
+    ];
+    let mut missing = Vec::new();
+    for (label, r, status) in answers {
+        let r = r.unwrap();
+        assert_eq!(r.status(), status, "{label}");
+        missing.extend(missing_security_headers(label, &r));
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
 }

@@ -1,6 +1,7 @@
 //! `assent serve` and `assent` as a process (SPEC §11): starts on a fresh database,
 //! serves the API with a key the CLI made, stops cleanly on SIGTERM, fails clearly
-//! on a busy port, and logs no phone number or message body.
+//! on a busy port, and logs no phone number or message body, nor colour codes
+//! into a file.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -36,6 +37,10 @@ fn start(args: &[&str], db_url: &str, port: u16) -> Server {
         .env("ASSENT_DATABASE_URL", db_url)
         .env("ASSENT_BIND", format!("127.0.0.1:{port}"))
         .env("ASSENT_LOG", "info")
+        // As from a colour terminal's shell: only stderr not being a terminal may
+        // turn colour off.
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null())
         .stdout(std::fs::File::create(dir.path().join("stdout.log")).unwrap())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -237,4 +242,34 @@ async fn the_server_log_holds_no_phone_number_and_no_message_body() {
     for secret in ["612345678", "secret parcel code"] {
         assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
     }
+}
+
+#[tokio::test]
+async fn a_log_written_to_a_file_has_no_colour_codes() {
+    let (server, port, key, _db) = serve_with_cli_key().await;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{port}/v23.0/{SANDBOX_ID}/messages"
+        ))
+        .bearer_auth(&key)
+        .json(&text_body(ALICE, "hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        400,
+        "outside the window: a blocked send is logged"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = server.log();
+    assert!(
+        log.contains("send blocked"),
+        "the request was logged:\n{log}"
+    );
+    assert!(
+        !log.contains("\x1b["),
+        "ANSI colour codes in a log that is not a terminal:\n{}",
+        log.escape_debug()
+    );
 }

@@ -140,3 +140,50 @@ async fn number_add_rejects_nonsense_rates_limits_and_urls() {
     cli_fails(&db.url, &args, None, &["--api-base-url"]);
     assert_eq!(cli_ok(&db.url, &["number", "list"], None).stdout, before);
 }
+
+#[tokio::test]
+async fn number_add_names_the_flag_of_a_bad_chat_setting_and_adds_nothing() {
+    let db = TestDb::new().await;
+    cli_ok(&db.url, &["migrate"], None);
+    let before = cli_ok(&db.url, &["number", "list"], None).stdout;
+    fn add<'a>(id: &'a str, flag: &'a str, value: &'a str) -> Vec<&'a str> {
+        vec![
+            "number",
+            "add",
+            "--phone-number-id",
+            id,
+            "--display-number",
+            "+34911234571",
+            "--provider",
+            "sandbox",
+            flag,
+            value,
+        ]
+    }
+    cli_fails(
+        &db.url,
+        &add("555000131", "--default-categories", "offers,nosuch"),
+        None,
+        &["--default-categories", "unknown category", "nosuch"],
+    );
+    let long_name = "B".repeat(61);
+    cli_fails(
+        &db.url,
+        &add("555000132", "--business-name", &long_name),
+        None,
+        &["--business-name", "60"],
+    );
+    assert_eq!(
+        cli_ok(&db.url, &["number", "list"], None).stdout,
+        before,
+        "nothing added"
+    );
+
+    // The same command with good values adds the number.
+    let o = cli_ok(
+        &db.url,
+        &add("555000133", "--business-name", &long_name[..60]),
+        None,
+    );
+    assert!(o.stdout.contains("555000133"), "{o}");
+}

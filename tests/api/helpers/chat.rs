@@ -1,7 +1,7 @@
 //! A person's side of the chat: people with their own numbers, messages and button
 //! presses posted as Meta would, and readers for what Assent answered and recorded.
 
-use super::{TestApp, inbound_button_reply, inbound_text};
+use super::{TestApp, for_number, inbound_button_reply, inbound_text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -25,6 +25,21 @@ pub fn wamid() -> String {
 pub async fn text(app: &TestApp, wa_id: &str, body: &str) -> String {
     let id = wamid();
     app.webhook(&inbound_text(wa_id, &id, body)).await;
+    id
+}
+
+/// The person writes `body` to another of our numbers, whose webhooks Meta signs
+/// with `app_secret`; returns the message id once it is processed.
+pub async fn text_to(
+    app: &TestApp,
+    phone_number_id: &str,
+    app_secret: &str,
+    wa_id: &str,
+    body: &str,
+) -> String {
+    let id = wamid();
+    let payload = for_number(inbound_text(wa_id, &id, body), phone_number_id);
+    app.webhook_with_secret(&payload, app_secret).await;
     id
 }
 

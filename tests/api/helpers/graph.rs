@@ -1,5 +1,6 @@
 //! Stand-ins for the providers, on real HTTP: a Graph API that checks each request
 //! as Meta would (path, token, JSON shape) and an on-premises style BSP API. Both
+//! take messages and read receipts, record the read receipts they accepted, and
 //! can be told to fail the next requests.
 
 use super::{TestApp, new_number};
@@ -15,6 +16,9 @@ pub const TOKEN: &str = "EAAGtest0token";
 pub const CLOUD_ID: &str = "200000000000002";
 pub const ONPREM_KEY: &str = "onprem-secret-key";
 pub const ONPREM_ID: &str = "300000000000003";
+/// The app secrets Meta signs the two numbers' webhooks with.
+pub const CLOUD_APP_SECRET: &str = "cloud-number-app-secret";
+pub const ONPREM_APP_SECRET: &str = "onprem-number-app-secret";
 
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -29,6 +33,7 @@ struct Script {
     faults: Arc<Mutex<VecDeque<Fault>>>,
     counter: Arc<AtomicU64>,
     invalid_contacts: Arc<Mutex<Vec<String>>>,
+    read_receipts: Arc<Mutex<Vec<Request>>>,
 }
 
 fn meta_error(status: u16, code: i64, message: &str) -> ResponseTemplate {
@@ -55,6 +60,45 @@ fn check_message(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a body is Meta's mark-as-read rather than a message (it has a status).
+fn is_read_receipt(body: &Value) -> bool {
+    body.get("status").is_some()
+}
+
+/// What Meta checks of a read receipt: `{"messaging_product":"whatsapp",
+/// "status":"read","message_id":…}`, optionally with a text typing indicator,
+/// and nothing else.
+fn check_read_receipt(body: &Value) -> Result<(), String> {
+    let obj = body.as_object().ok_or("the body must be an object")?;
+    if let Some(key) = obj.keys().find(|k| {
+        ![
+            "messaging_product",
+            "status",
+            "message_id",
+            "typing_indicator",
+        ]
+        .contains(&k.as_str())
+    }) {
+        return Err(format!("unknown field {key} in a read receipt"));
+    }
+    if body["messaging_product"] != "whatsapp" {
+        return Err("messaging_product must be whatsapp".into());
+    }
+    if body["status"] != "read" {
+        return Err("status must be read".into());
+    }
+    if body["message_id"].as_str().is_none_or(str::is_empty) {
+        return Err("message_id is required".into());
+    }
+    if obj
+        .get("typing_indicator")
+        .is_some_and(|t| t != &json!({"type": "text"}))
+    {
+        return Err("typing_indicator must be {\"type\": \"text\"}".into());
+    }
+    Ok(())
+}
+
 struct CloudResponder(Script);
 
 impl Respond for CloudResponder {
@@ -73,6 +117,13 @@ impl Respond for CloudResponder {
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return meta_error(400, 100, "Invalid JSON");
         };
+        if is_read_receipt(&body) {
+            if let Err(problem) = check_read_receipt(&body) {
+                return meta_error(400, 100, &problem);
+            }
+            self.0.read_receipts.lock().unwrap().push(req.clone());
+            return ResponseTemplate::new(200).set_body_json(json!({"success": true}));
+        }
         if let Err(problem) = check_message(&body) {
             return meta_error(400, 100, &problem);
         }
@@ -154,6 +205,11 @@ impl StandIn {
     pub fn accepted(&self) -> u64 {
         self.script.counter.load(Ordering::SeqCst)
     }
+
+    /// The read receipts the stand-in accepted, as they arrived.
+    pub fn read_receipts(&self) -> Vec<Request> {
+        self.script.read_receipts.lock().unwrap().clone()
+    }
 }
 
 struct OnpremResponder(Script);
@@ -174,6 +230,15 @@ impl Respond for OnpremResponder {
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return onprem_error(400, 1000, "Invalid JSON");
         };
+        // `PUT /v1/messages/{id}` with `{"status":"read"}` marks a message read.
+        if let Some(id) = req.url.path().strip_prefix("/v1/messages/") {
+            let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+            if req.method.as_str() != "PUT" || id.is_empty() || body != json!({"status": "read"}) {
+                return onprem_error(400, 1008, "Required parameter is missing or invalid");
+            }
+            self.0.read_receipts.lock().unwrap().push(req.clone());
+            return ResponseTemplate::new(200).set_body_json(json!({}));
+        }
         match req.url.path() {
             "/v1/contacts" => {
                 let invalid = self.0.invalid_contacts.lock().unwrap().clone();
@@ -218,11 +283,27 @@ pub async fn cloud_number(app: &TestApp, standin: &StandIn) -> String {
             provider: ProviderKind::Cloud,
             api_base_url: Some(standin.server.uri()),
             access_token: Some(TOKEN.into()),
+            app_secret: Some(CLOUD_APP_SECRET.into()),
             messaging_limit: Some(1000),
             ..new_number(CLOUD_ID, "+34911234567")
         })
         .await;
     app.api_key_for(&number, "cloud").await
+}
+
+/// Registers an on-premises style number pointing at the stand-in and returns an
+/// API key for it.
+pub async fn onprem_number(app: &TestApp, standin: &StandIn) -> String {
+    let number = app
+        .add_number(assent::numbers::NewNumber {
+            provider: ProviderKind::Onprem,
+            api_base_url: Some(standin.server.uri()),
+            access_token: Some(ONPREM_KEY.into()),
+            app_secret: Some(ONPREM_APP_SECRET.into()),
+            ..new_number(ONPREM_ID, "+34911234568")
+        })
+        .await;
+    app.api_key_for(&number, "onprem").await
 }
 
 /// `POST /v23.0/{cloud number}/messages` with `key`.

@@ -54,6 +54,17 @@ pub fn inbound_button_reply(wa_id: &str, id: &str, button_id: &str) -> Value {
     )
 }
 
+/// The payload as Meta sends it for another of our numbers: every change names
+/// `phone_number_id` in its metadata.
+pub fn for_number(mut payload: Value, phone_number_id: &str) -> Value {
+    for entry in payload["entry"].as_array_mut().into_iter().flatten() {
+        for change in entry["changes"].as_array_mut().into_iter().flatten() {
+            change["value"]["metadata"]["phone_number_id"] = json!(phone_number_id);
+        }
+    }
+    payload
+}
+
 /// Sets the `timestamp` of the single message of a payload built by `inbound_*`.
 pub fn with_timestamp(mut payload: Value, ts: i64) -> Value {
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = json!(ts.to_string());

@@ -220,6 +220,20 @@ impl TestApp {
         self.settle().await;
     }
 
+    /// POSTs a payload signed with `app_secret` (another number's Meta app), expects
+    /// 200, and settles.
+    pub async fn webhook_with_secret(&self, payload: &Value, app_secret: &str) {
+        let body = serde_json::to_vec(payload).unwrap();
+        let r = self.webhook_signed(&body, Some(app_secret)).await;
+        assert_eq!(
+            r.status(),
+            200,
+            "webhook refused: {}",
+            r.text().await.unwrap_or_default()
+        );
+        self.settle().await;
+    }
+
     // --- pages --------------------------------------------------------------------------
 
     /// GET a page as a browser would (no key): the response itself.

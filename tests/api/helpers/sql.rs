@@ -101,6 +101,17 @@ pub async fn inbound_state(app: &TestApp, id: &str) -> String {
     state
 }
 
+/// When the business marked an inbound message read (epoch ms), if it did.
+pub async fn read_at(app: &TestApp, id: &str) -> Option<i64> {
+    let (at,): (Option<i64>,) =
+        sqlx::query_as("SELECT read_at FROM inbound_messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap_or_else(|e| panic!("inbound message {id}: {e}"));
+    at
+}
+
 /// (wa_id, user_id) of every contact.
 pub async fn contacts(app: &TestApp) -> Vec<(Option<String>, Option<String>)> {
     sqlx::query_as("SELECT wa_id, user_id FROM contacts ORDER BY created_at, id")

@@ -1,8 +1,10 @@
 //! The sending core end to end (SPEC §3, §9): Meta-compatible answers, the exact
-//! request each provider gets, retries, idempotency, restarts and rate limits.
+//! request each provider gets, retries, idempotency, restarts, rate limits and
+//! read receipts.
 
 mod cloud;
 mod idempotency;
 mod onprem;
 mod queue;
+mod read_receipts;
 mod sandbox;

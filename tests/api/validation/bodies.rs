@@ -148,26 +148,31 @@ async fn unknown_paths_and_graph_versions_get_a_meta_shaped_404() {
 }
 
 #[tokio::test]
-async fn a_wrong_method_on_a_known_route_gets_a_meta_shaped_error() {
+async fn a_wrong_method_on_a_known_route_gets_405_with_allow() {
     let app = TestApp::spawn().await;
     let before = stored(&app).await;
-    for (method, path) in [
-        (reqwest::Method::GET, MESSAGES),
-        (reqwest::Method::DELETE, "/api/v1/templates"),
-        (reqwest::Method::POST, "/healthz"),
+    for (method, path, allow) in [
+        (reqwest::Method::GET, MESSAGES, "POST"),
+        (reqwest::Method::DELETE, "/api/v1/templates", "GET, POST"),
+        (reqwest::Method::POST, "/healthz", "GET"),
+        (reqwest::Method::POST, "/api/v1/entry-points/x", "GET"),
     ] {
         let r = app
             .client
-            .request(method.clone(), format!("{}{path}", app.address))
+            .request(method.clone(), app.url(path))
             .bearer_auth(&app.api_key)
             .send()
             .await
             .unwrap();
         let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
         let label = format!("{method} {path}");
-        assert!(status == 404 || status == 405, "{label}: {status}");
-        assert_meta_error(&label, status, &body, status.as_u16(), 100, None);
+        let header = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_meta_error(&label, status, &body, 405, 100, None);
+        assert_eq!(header.as_deref(), Some(allow), "{label}: Allow");
     }
     assert_eq!(stored(&app).await, before, "nothing stored");
 }

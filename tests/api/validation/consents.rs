@@ -106,3 +106,50 @@ async fn control_characters_in_chained_consent_fields_are_refused() {
     }
     assert_eq!(app.count("ledger_events").await, before);
 }
+
+#[tokio::test]
+async fn evidence_language_takes_a_language_code_and_refuses_markup_and_formulas() {
+    let app = TestApp::spawn().await;
+    let grant = |language: &str| {
+        json!({"phone": ALICE, "category": "offers", "action": "grant",
+               "evidence": {"notice_version": "v1", "notice_text": "You agree.", "language": language}})
+    };
+    let before = stored(&app).await;
+    for language in ["<script>", "=1+1"] {
+        let (status, answer) = app
+            .post_json("/api/v1/consents", &app.api_key, &grant(language))
+            .await;
+        assert_meta_error(
+            language,
+            status,
+            &answer,
+            400,
+            100,
+            Some("evidence.language"),
+        );
+        assert_eq!(stored(&app).await, before, "{language}: nothing stored");
+    }
+
+    let (status, answer) = app
+        .post_json("/api/v1/consents", &app.api_key, &grant("es-ES"))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["event"]["language"], "es-ES", "{answer}");
+    let events = app.consents(ALICE).await["events"].clone();
+    assert_eq!(events[0]["language"], "es-ES", "{events}");
+}
+
+#[tokio::test]
+async fn confirming_with_nothing_pending_names_the_category_plainly() {
+    let app = TestApp::spawn().await;
+    let before = stored(&app).await;
+    let (status, answer) = app.consent(ALICE, "offers", "confirm").await;
+    assert_meta_error("confirm", status, &answer, 400, 100, None);
+    let details = details(&answer);
+    assert!(details.contains("\"offers\""), "{details}");
+    assert!(
+        !details.contains("CategoryName("),
+        "no Rust debug output: {details}"
+    );
+    assert_eq!(stored(&app).await, before, "nothing stored");
+}

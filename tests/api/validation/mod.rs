@@ -3,4 +3,6 @@
 
 mod bodies;
 mod consents;
+mod languages;
+mod limits;
 mod messages;
