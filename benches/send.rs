@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         },
         forward: Default::default(),
+        opt_in: Default::default(),
         provider_timeout: Duration::from_secs(5),
         background: true,
     };

@@ -54,3 +54,48 @@ pub async fn find(
 pub async fn list(db: &crate::db::Db) -> anyhow::Result<Vec<Category>> {
     all(&mut *db.pool.acquire().await?).await
 }
+
+/// A category as a person reads it: its title and what it covers, in their
+/// language (else English, else its title).
+#[derive(Debug, Clone, Serialize)]
+pub struct Described {
+    pub name: CategoryName,
+    pub kind: CategoryKind,
+    pub title: String,
+    pub description: String,
+}
+
+/// Every category, described in `locale`.
+pub async fn described(
+    conn: &mut AnyConnection,
+    locale: crate::domain::Locale,
+) -> anyhow::Result<Vec<Described>> {
+    let texts: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT category, language, title, description FROM category_texts WHERE language IN ($1, 'en')",
+    )
+    .bind(locale.code())
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = |name: &str| {
+        let of = |lang: &str| {
+            texts
+                .iter()
+                .find(|(c, l, _, _)| c == name && l == lang)
+                .map(|(_, _, t, d)| (t.clone(), d.clone()))
+        };
+        of(locale.code()).or_else(|| of("en"))
+    };
+    Ok(all(conn)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (title, description) = text(c.name.as_str()).unwrap_or((c.title, String::new()));
+            Described {
+                name: c.name,
+                kind: c.kind,
+                title,
+                description,
+            }
+        })
+        .collect())
+}

@@ -5,7 +5,7 @@ use crate::consent::{self, ExportFilter, ExportFormat};
 use crate::db::Db;
 use crate::domain::PhoneNumber;
 use crate::numbers::{self, NewNumber, ProviderKind};
-use crate::services::{DispatchSettings, ForwardSettings};
+use crate::services::{DispatchSettings, ForwardSettings, OptInSettings};
 use crate::startup::Application;
 use crate::{api_keys, users};
 use clap::{Args, Parser, Subcommand};
@@ -79,6 +79,9 @@ struct ServeArgs {
     /// endpoint is on your own network); refused by default against request forgery.
     #[arg(long, env = "ASSENT_FORWARD_TO_INTERNAL")]
     forward_to_internal: bool,
+    /// Hours a double opt-in from a form waits for its confirmation before it expires.
+    #[arg(long, env = "ASSENT_PENDING_TTL_HOURS", default_value_t = 168)]
+    pending_ttl_hours: u64,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +241,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             forward: ForwardSettings {
                 to_internal: args.forward_to_internal,
                 ..ForwardSettings::default()
+            },
+            opt_in: OptInSettings {
+                pending_ttl: Duration::from_secs(args.pending_ttl_hours * 60 * 60),
+                ..OptInSettings::default()
             },
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
             background: true,

@@ -1,6 +1,6 @@
 //! Run-time settings of the server, from flags or `ASSENT_*` environment variables.
 
-use crate::services::{DispatchSettings, ForwardSettings};
+use crate::services::{DispatchSettings, ForwardSettings, OptInSettings};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -12,6 +12,7 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub dispatch: DispatchSettings,
     pub forward: ForwardSettings,
+    pub opt_in: OptInSettings,
     pub provider_timeout: Duration,
     /// Whether this process runs the background workers (dispatch, webhook
     /// processing, forwarding). Tests turn them off and step the work inline

@@ -56,6 +56,27 @@ pub struct BusinessNumber {
     pub messaging_limit: Option<i64>,
     pub business_name: Option<String>,
     default_categories: Option<String>,
+    /// Whether the business's contact card follows an opt-in.
+    #[sqlx(try_from = "i64")]
+    pub contact_card: Flag,
+}
+
+/// An INTEGER 0/1 column read as a boolean (the Any driver has no booleans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<i64> for Flag {
+    fn from(v: i64) -> Self {
+        Self(v != 0)
+    }
+}
+
+impl std::ops::Deref for Flag {
+    type Target = bool;
+
+    fn deref(&self) -> &bool {
+        &self.0
+    }
 }
 
 impl BusinessNumber {
@@ -88,7 +109,8 @@ impl BusinessNumber {
 }
 
 const COLUMNS: &str = "id, phone_number_id, display_number, provider, api_base_url, api_version, access_token, \
-     api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories";
+     api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories, \
+     contact_card";
 
 pub async fn by_phone_number_id(
     conn: &mut AnyConnection,

@@ -58,6 +58,24 @@ impl Default for ForwardSettings {
     }
 }
 
+/// The web-form opt-in and the preference center.
+#[derive(Debug, Clone)]
+pub struct OptInSettings {
+    /// How long a double opt-in waits for its confirmation before it expires.
+    pub pending_ttl: Duration,
+    /// How long a preference-center link works.
+    pub preference_link_ttl: Duration,
+}
+
+impl Default for OptInSettings {
+    fn default() -> Self {
+        Self {
+            pending_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            preference_link_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
@@ -73,6 +91,9 @@ pub struct Services {
     pub forward_wake: Arc<Notify>,
     pub dispatch: DispatchSettings,
     pub forward: ForwardSettings,
+    pub opt_in: OptInSettings,
+    /// Rung when a form submission waits to be recorded.
+    pub opt_in_wake: Arc<Notify>,
     pub http: reqwest::Client,
     pub public_url: String,
 }

@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::sending::dispatcher;
 use crate::services::{ForwardSettings, Services};
-use crate::{forwarding, inbound, secret, web as pages};
+use crate::{forwarding, inbound, opt_in, secret, web as pages};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
@@ -66,6 +66,8 @@ impl Application {
             forward_wake: Arc::new(Notify::new()),
             dispatch: settings.dispatch.clone(),
             forward: settings.forward.clone(),
+            opt_in: settings.opt_in.clone(),
+            opt_in_wake: Arc::new(Notify::new()),
             http: forward_client(&settings.forward)?,
             public_url: settings.public_url(),
         };
@@ -108,7 +110,8 @@ impl Application {
             vec![
                 tokio::spawn(dispatcher::run(self.services.clone(), stop_rx.clone())),
                 tokio::spawn(inbound::worker::run(self.services.clone(), stop_rx.clone())),
-                tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx)),
+                tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx.clone())),
+                tokio::spawn(opt_in::run(self.services.clone(), stop_rx)),
             ]
         } else {
             vec![]
@@ -124,13 +127,15 @@ impl Application {
 }
 
 /// One step of every background worker: processes one stored webhook payload,
-/// dispatches one queued message, delivers one forward. True when any of them
-/// found work. Tests call this instead of running the workers.
+/// records one form submission, dispatches one queued message, delivers one
+/// forward. True when any of them found work. Tests call this instead of running
+/// the workers (and `opt_in::expire_due` when they want expiry).
 /// Each worker steps even when another failed, as the running workers would;
 /// the first failure is returned after all three.
 pub async fn step(services: &Services) -> anyhow::Result<bool> {
     let processed = inbound::worker::process_one(services).await;
+    let submitted = opt_in::process_one(services).await;
     let dispatched = dispatcher::dispatch_one(services).await;
     let forwarded = forwarding::worker::deliver_one(services).await;
-    Ok(processed? | dispatched? | forwarded?)
+    Ok(processed? | submitted? | dispatched? | forwarded?)
 }

@@ -12,6 +12,8 @@ pub enum ConsentAction {
     Withdrawn,
     Declined,
     Erased,
+    /// A double opt-in nobody confirmed in time.
+    Expired,
 }
 
 impl ConsentAction {
@@ -22,15 +24,17 @@ impl ConsentAction {
             Self::Withdrawn => "withdrawn",
             Self::Declined => "declined",
             Self::Erased => "erased",
+            Self::Expired => "expired",
         }
     }
 
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Granted,
         Self::Confirmed,
         Self::Withdrawn,
         Self::Declined,
         Self::Erased,
+        Self::Expired,
     ];
 
     pub fn parse(raw: &str) -> Option<Self> {

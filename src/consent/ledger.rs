@@ -191,7 +191,9 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         .bind(&stored.hash)
         .execute(&mut *conn)
         .await?;
-    RecordedEvent::try_from(stored)
+    let recorded = RecordedEvent::try_from(stored)?;
+    super::pending::note(conn, &recorded).await?;
+    Ok(recorded)
 }
 
 /// Every event of one person, oldest first.

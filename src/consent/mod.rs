@@ -10,6 +10,7 @@ mod chain;
 mod event;
 pub mod export;
 mod ledger;
+pub mod pending;
 mod read;
 pub mod request;
 pub mod signals;

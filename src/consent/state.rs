@@ -12,6 +12,20 @@ pub enum ConsentState {
     Pending,
     Granted,
     Withdrawn,
+    /// A double opt-in that was never confirmed.
+    Expired,
+}
+
+impl ConsentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Pending => "pending",
+            Self::Granted => "granted",
+            Self::Withdrawn => "withdrawn",
+            Self::Expired => "expired",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +69,15 @@ pub fn derive_states<'a>(
             }
             ConsentAction::Withdrawn | ConsentAction::Declined => {
                 states.insert(e.category.clone(), status(ConsentState::Withdrawn, None));
+            }
+            // Only a pending opt-in expires; one withdrawn or confirmed meanwhile stays.
+            ConsentAction::Expired => {
+                if let Some(current) = states
+                    .get_mut(&e.category)
+                    .filter(|s| s.state == ConsentState::Pending)
+                {
+                    *current = status(ConsentState::Expired, None);
+                }
             }
             ConsentAction::Erased => {
                 for s in states.values_mut() {

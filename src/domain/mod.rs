@@ -14,7 +14,7 @@ pub use category::{CategoryKind, CategoryName};
 pub use category_list::CategoryList;
 pub use language::{Language, Locale};
 pub use message_status::MessageStatus;
-pub use phone::{PhoneError, PhoneNumber, Recipient, UserId, mask};
+pub use phone::{PhoneError, PhoneNumber, Recipient, UserId, countries, mask};
 pub use template_name::TemplateName;
 
 /// Meta's rule for template names, which Assent keeps for category names too:

@@ -45,6 +45,40 @@ impl PhoneNumber {
         })
     }
 
+    /// A number typed by a person who chose their country (ISO 3166 code such as
+    /// `ES`): national digits (`612 34 56 78`, `0612…` where that is how the
+    /// country writes them) are read in that country; one written with `+` or
+    /// `00` is international, whatever the country says.
+    pub fn parse_in(raw: &str, country: &str) -> Result<Self, PhoneError> {
+        let trimmed = raw.trim();
+        if trimmed.starts_with('+') {
+            return Self::parse(trimmed);
+        }
+        if let Some(rest) = trimmed.strip_prefix("00") {
+            return Self::parse(&format!("+{rest}"));
+        }
+        let Ok(region) = country.parse::<phonenumber::country::Id>() else {
+            return Self::parse(trimmed);
+        };
+        if trimmed.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        if trimmed.chars().any(char::is_alphabetic) {
+            return Err(PhoneError::Letters);
+        }
+        if !trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -().".contains(c))
+        {
+            return Err(PhoneError::BadCharacters);
+        }
+        let parsed = phonenumber::parse(Some(region), trimmed).map_err(|_| PhoneError::TooShort)?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(PhoneError::InvalidForCountry(parsed.code().value()));
+        }
+        Self::parse(&parsed.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
     fn parse_with(
         raw: &str,
         acceptable: impl Fn(&phonenumber::PhoneNumber) -> bool,
@@ -101,6 +135,22 @@ impl PhoneNumber {
     pub fn masked(&self) -> String {
         mask(self.wa_id())
     }
+}
+
+/// Every country with its calling code (`ES`, 34), sorted by code of country:
+/// what a person picks before typing their number.
+pub fn countries() -> &'static [(String, u16)] {
+    static COUNTRIES: std::sync::LazyLock<Vec<(String, u16)>> = std::sync::LazyLock::new(|| {
+        let mut all: Vec<(String, u16)> = phonenumber::metadata::DATABASE
+            .iter()
+            .filter(|m| m.id().len() == 2 && m.id().chars().all(|c| c.is_ascii_uppercase()))
+            .map(|m| (m.id().to_owned(), m.country_code()))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    });
+    &COUNTRIES
 }
 
 /// Whether the national number has a length some region of its country code uses.
@@ -245,6 +295,33 @@ mod tests {
                 .to_string()
                 .contains("country code +61")
         );
+    }
+
+    #[test]
+    fn a_person_types_their_number_in_their_country() {
+        for (raw, country) in [
+            ("612 34 56 78", "ES"),
+            ("+34 612 34 56 78", "BR"),
+            ("0034612345678", "US"),
+        ] {
+            assert_eq!(
+                PhoneNumber::parse_in(raw, country).map(|p| p.as_e164().to_owned()),
+                Ok("+34612345678".to_owned()),
+                "{raw} in {country}"
+            );
+        }
+        assert_eq!(
+            PhoneNumber::parse_in("(11) 98765-4321", "BR").unwrap().as_e164(),
+            "+5511987654321"
+        );
+        assert_eq!(
+            PhoneNumber::parse_in("612 34 56", "ES"),
+            Err(PhoneError::InvalidForCountry(34))
+        );
+        assert_eq!(PhoneNumber::parse_in("call me", "ES"), Err(PhoneError::Letters));
+        assert!(countries().contains(&("ES".to_owned(), 34)));
+        assert!(countries().contains(&("BR".to_owned(), 55)));
+        assert!(countries().iter().all(|(id, _)| id.len() == 2));
     }
 
     #[test]

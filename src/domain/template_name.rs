@@ -1,7 +1,8 @@
 use std::fmt;
 
 /// A WhatsApp template name as Meta accepts it: 1 to 512 lowercase letters, digits, `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct TemplateName(String);
 
 impl TemplateName {

@@ -116,7 +116,7 @@ impl Blocked {
             }
             Self::UnmappedTemplate => "The template has no consent category; map it to one before sending.".into(),
             Self::NoConsent { category, state } => {
-                format!("The recipient has not granted consent for category {category:?} (state: {}).", state_name(*state))
+                format!("The recipient has not granted consent for category {category:?} (state: {}).", state.as_str())
             }
             Self::ConsentPending { category } => format!(
                 "Consent for category {category:?} awaits confirmation (double opt-in); only its confirmation template may be sent, once."
@@ -131,14 +131,6 @@ impl Blocked {
     }
 }
 
-fn state_name(state: ConsentState) -> &'static str {
-    match state {
-        ConsentState::None => "none",
-        ConsentState::Pending => "pending",
-        ConsentState::Granted => "granted",
-        ConsentState::Withdrawn => "withdrawn",
-    }
-}
 
 pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
     if facts.suppressed {

@@ -1,7 +1,14 @@
 //! CSRF for every form: a state-changing request to a page must come from this
-//! site (`Origin`, `Sec-Fetch-Site`) and carry the session's token (the hidden
-//! field `csrf_token` of every form, or an `X-CSRF-Token` header). A failure is a
-//! 403 page and the handler never runs, so nothing changes.
+//! site (`Origin`, `Sec-Fetch-Site`) and carry a token (the hidden field
+//! `csrf_token` of every form, or an `X-CSRF-Token` header). A failure is a 403
+//! page and the handler never runs, so nothing changes.
+//!
+//! Staff forms carry their session's token. Public forms (an opt-in form, the
+//! preference center) carry a token sealed for the page's path and valid for a
+//! few hours, and set no cookie: they must work inside a business's iframe, where
+//! browsers send no cookie, and a person signing up needs no session. There the
+//! origin check is what stops another site, and the token proves the form was
+//! served by this instance recently.
 //!
 //! Written here rather than taken from a crate: the one maintained actix crate
 //! (actix-csrf-middleware) calls itself not ready for production, and the parts
@@ -10,7 +17,9 @@
 
 use super::page::{PageError, Problem};
 use super::session::TypedSession;
+use crate::db::now_ms;
 use crate::services::Services;
+use crate::tokens::{self, Purpose};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -41,9 +50,7 @@ pub async fn check(
     if !same_site(&req) {
         return refuse(req, "sent from another site");
     }
-    let Some(expected) = TypedSession::of(&req).stored_csrf_token() else {
-        return refuse(req, "no token in the session");
-    };
+    let expected = TypedSession::of(&req).stored_csrf_token();
     let header = req
         .headers()
         .get(HEADER)
@@ -62,13 +69,32 @@ pub async fn check(
             token
         }
     };
-    match presented {
-        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.call(req).await.map(ServiceResponse::map_into_left_body)
-        }
-        Some(_) => refuse(req, "wrong token"),
-        None => refuse(req, "no token"),
+    let secret = req
+        .app_data::<web::Data<Services>>()
+        .map(|s| s.secret.clone());
+    let valid = presented.as_deref().is_some_and(|token| {
+        let of_session = expected
+            .as_deref()
+            .is_some_and(|e| bool::from(token.as_bytes().ct_eq(e.as_bytes())));
+        of_session || secret.is_some_and(|s| for_path(&s, token, req.path()))
+    });
+    match (presented, valid) {
+        (_, true) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        (Some(_), false) => refuse(req, "wrong token"),
+        (None, false) => refuse(req, "no token"),
     }
+}
+
+/// How long a public form's token is good for.
+const PUBLIC_TTL: std::time::Duration = std::time::Duration::from_secs(4 * 60 * 60);
+
+/// A token for a public form at `path`, tied to no session.
+pub fn public_token(secret: &[u8], path: &str) -> String {
+    tokens::seal(secret, Purpose::FormCsrf, path.as_bytes(), PUBLIC_TTL, now_ms())
+}
+
+fn for_path(secret: &[u8], token: &str, path: &str) -> bool {
+    tokens::open(secret, Purpose::FormCsrf, token, now_ms()).is_ok_and(|p| p == path.as_bytes())
 }
 
 /// `Sec-Fetch-Site` (sent by every current browser) must not say cross-site, and

@@ -36,6 +36,15 @@ impl Endpoint {
         self.route("POST", web::post().to(handler))
     }
 
+    pub fn patch<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("PATCH", web::patch().to(handler))
+    }
+
     fn route(mut self, method: &'static str, route: actix_web::Route) -> Self {
         self.resource = self.resource.route(route);
         self.allow.push(method);

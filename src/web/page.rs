@@ -7,7 +7,6 @@ use super::session::TypedSession;
 use super::text::Text;
 use crate::domain::Locale;
 use crate::users::User;
-use actix_session::SessionExt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT_LANGUAGE, ALLOW, CONTENT_TYPE};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, dev::Payload};
@@ -26,6 +25,7 @@ pub struct Page {
     path: String,
     query: Vec<(String, String)>,
     session: TypedSession,
+    secret: std::sync::Arc<[u8]>,
 }
 
 pub struct LanguageLink {
@@ -36,9 +36,14 @@ pub struct LanguageLink {
 }
 
 impl Page {
-    /// This session's CSRF token, for the hidden field of every form.
+    /// The CSRF token for the hidden field of every form: the session's on staff
+    /// pages, one sealed for this page's path on public ones (no cookie).
     pub fn csrf_token(&self) -> String {
-        self.session.csrf_token()
+        if self.staff {
+            self.session.csrf_token()
+        } else {
+            super::csrf::public_token(&self.secret, &self.path)
+        }
     }
 
     /// The same page in each language.
@@ -96,11 +101,10 @@ fn language_links(path: &str, query: &[(String, String)], current: Locale) -> Ve
         .collect()
 }
 
-/// The language of a request: `?lang=`, else the one chosen earlier in this
-/// session, else `Accept-Language`, else English.
+/// The language of a request: `?lang=` (the language links keep it), else
+/// `Accept-Language`, else English.
 pub fn locale_of(req: &HttpRequest) -> Locale {
     chosen(req)
-        .or_else(|| req.get_session().get::<Locale>("locale").ok().flatten())
         .or_else(|| {
             req.headers()
                 .get(ACCEPT_LANGUAGE)
@@ -131,9 +135,9 @@ impl FromRequest for Page {
             Ok(s) => s,
             Err(e) => return ready(Err(e)),
         };
-        if let Some(l) = chosen(req) {
-            session.set_locale(l);
-        }
+        let Some(services) = req.app_data::<actix_web::web::Data<crate::services::Services>>() else {
+            return ready(Err(actix_web::error::ErrorInternalServerError("no services")));
+        };
         let locale = locale_of(req);
         ready(Ok(Page {
             locale,
@@ -145,6 +149,7 @@ impl FromRequest for Page {
             path: req.path().to_owned(),
             query: query(req),
             session,
+            secret: services.secret.clone(),
         }))
     }
 }
@@ -174,6 +179,10 @@ pub enum Problem {
     /// The methods the page does answer, for `Allow`.
     MethodNotAllowed(String),
     Gone,
+    /// A person's link (preference center, pre-filled form) that we did not make.
+    LinkForged,
+    /// A person's link past its time.
+    LinkExpired,
     TooManyRequests,
     Internal,
 }
@@ -237,7 +246,8 @@ impl ResponseError for PageError {
             Problem::Forbidden | Problem::Csrf => StatusCode::FORBIDDEN,
             Problem::NotFound => StatusCode::NOT_FOUND,
             Problem::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Problem::Gone => StatusCode::GONE,
+            Problem::Gone | Problem::LinkExpired => StatusCode::GONE,
+            Problem::LinkForged => StatusCode::FORBIDDEN,
             Problem::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Problem::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -252,6 +262,8 @@ impl ResponseError for PageError {
             Problem::NotFound => (t.not_found_title, t.not_found),
             Problem::MethodNotAllowed(_) => (t.method_title, t.method),
             Problem::Gone => (t.gone_title, t.gone),
+            Problem::LinkForged => (t.link_forged_title, t.link_new),
+            Problem::LinkExpired => (t.link_expired_title, t.link_new),
             Problem::TooManyRequests => (t.too_many_title, t.too_many),
             Problem::Internal => (t.internal_title, t.internal),
         };

@@ -2,7 +2,6 @@
 //! that shares `ASSENT_SECRET_KEY` reads them (nothing is kept in memory).
 //! `TypedSession` is the only way the web layer touches one.
 
-use crate::domain::Locale;
 use crate::services::Services;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
@@ -18,7 +17,6 @@ use std::future::{Ready, ready};
 pub const COOKIE: &str = "assent_session";
 
 const CSRF: &str = "csrf";
-const LOCALE: &str = "locale";
 const USER: &str = "user";
 const FLASH: &str = "flash";
 
@@ -70,16 +68,6 @@ impl TypedSession {
         self.0.get::<String>(CSRF).ok().flatten()
     }
 
-    pub fn locale(&self) -> Option<Locale> {
-        self.0.get(LOCALE).ok().flatten()
-    }
-
-    pub fn set_locale(&self, locale: Locale) {
-        if self.locale() != Some(locale) {
-            let _ = self.0.insert(LOCALE, locale);
-        }
-    }
-
     pub fn signed_in_as(&self) -> Option<SignedInAs> {
         self.0.get(USER).ok().flatten()
     }
@@ -87,12 +75,8 @@ impl TypedSession {
     /// Starts a signed-in session under a fresh id and a fresh CSRF token, so
     /// nothing from before sign-in (a planted cookie) carries over.
     pub fn sign_in(&self, who: SignedInAs) {
-        let locale = self.locale();
         self.start_over();
         let _ = self.0.insert(USER, who);
-        if let Some(l) = locale {
-            self.set_locale(l);
-        }
     }
 
     /// Ends the signed-in session; what is set afterwards (a flash message) goes

@@ -8,6 +8,7 @@ mod consents;
 mod contact_check;
 mod entry_points;
 pub mod error;
+mod forms;
 mod forwarding;
 mod keywords;
 mod message_templates;
@@ -41,6 +42,23 @@ pub fn native(cfg: &mut web::ServiceConfig) {
     .service(
         Endpoint::new("/entry-points/{code}")
             .get(entry_points::show)
+            .for_machines(),
+    )
+    .service(
+        Endpoint::new("/forms")
+            .get(forms::list)
+            .post(forms::create)
+            .for_machines(),
+    )
+    .service(
+        Endpoint::new("/forms/{slug}")
+            .get(forms::show)
+            .patch(forms::change)
+            .for_machines(),
+    )
+    .service(
+        Endpoint::new("/forms/{slug}/links")
+            .post(forms::link)
             .for_machines(),
     )
     .service(

@@ -3,6 +3,7 @@
 
 mod landing;
 mod notice;
+mod opt_in;
 
 use super::assets;
 use super::endpoint::Endpoint;
@@ -13,6 +14,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/notices/{id}")
                 .get(notice::show)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/f/{slug}")
+                .get(opt_in::show)
+                .post(opt_in::submit)
                 .for_people(),
         )
         .service(

@@ -94,6 +94,7 @@ pub fn settings(db_url: &str) -> Settings {
             // The stand-in business endpoints listen on 127.0.0.1.
             to_internal: true,
         },
+        opt_in: Default::default(),
         provider_timeout: Duration::from_secs(5),
         background: false,
     }
