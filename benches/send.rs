@@ -110,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
             body: body(phone),
             idempotency_key: None,
             actor: assent::domain::Actor::system("bench"),
+            asks_consent: false,
         };
         sending::send(&s, request)
             .await

@@ -147,6 +147,10 @@ struct NumberArgs {
     /// point, comma-separated [default: every category].
     #[arg(long, value_delimiter = ',')]
     default_categories: Vec<String>,
+    /// Send the business's contact card after a person opts in, so they can save
+    /// the business to their phone.
+    #[arg(long)]
+    contact_card: bool,
 }
 
 #[derive(Subcommand)]
@@ -274,9 +278,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Number(NumberCommand::Add(a)) => {
             let display_number = PhoneNumber::parse_business(&a.display_number)
                 .map_err(|e| anyhow::anyhow!("--display-number {e}"))?;
-            let chat =
+            let mut chat =
                 numbers::ChatSettings::parse(a.business_name.as_deref(), &a.default_categories)
                     .map_err(as_flags)?;
+            chat.contact_card = a.contact_card;
             let new = NewNumber {
                 phone_number_id: a.phone_number_id,
                 display_number,

@@ -1,6 +1,8 @@
-//! Opt-out keywords in chat (SPEC §7): STOP, STOP <category>, START, HELP and the
-//! "Stop promotions" button, in English, Spanish and Portuguese by default. A
-//! number may replace the words of any (language, action).
+//! Keywords in chat (SPEC §7): STOP, STOP <category>, START, HELP, the "Stop
+//! promotions" button, YES to confirm a double opt-in, and PREFERENCES for a
+//! preference-center link, in English, Spanish and Portuguese. A number may add
+//! words to any (language, action) but never remove the defaults: the words
+//! Assent's own texts name always work.
 
 use crate::db::Db;
 
@@ -16,10 +18,19 @@ pub enum Action {
     Start,
     Help,
     StopPromotions,
+    Confirm,
+    Preferences,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Self::Stop, Self::Start, Self::Help, Self::StopPromotions];
+    pub const ALL: [Action; 6] = [
+        Self::Stop,
+        Self::Start,
+        Self::Help,
+        Self::StopPromotions,
+        Self::Confirm,
+        Self::Preferences,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +38,8 @@ impl Action {
             Self::Start => "start",
             Self::Help => "help",
             Self::StopPromotions => "stop_promotions",
+            Self::Confirm => "confirm",
+            Self::Preferences => "preferences",
         }
     }
 
@@ -49,6 +62,12 @@ fn defaults(language: &str, action: Action) -> &'static [&'static str] {
         ("pt", Action::Start) => &["VOLTAR", "INICIAR", "RETOMAR"],
         ("pt", Action::Help) => &["AJUDA"],
         ("pt", Action::StopPromotions) => &["PARAR PROMOCOES", "PARAR PROMOÇÕES"],
+        ("en", Action::Confirm) => &["YES", "CONFIRM"],
+        ("es", Action::Confirm) => &["SÍ", "SI", "CONFIRMAR"],
+        ("pt", Action::Confirm) => &["SIM", "CONFIRMAR"],
+        ("en", Action::Preferences) => &["PREFERENCES", "SETTINGS"],
+        ("es", Action::Preferences) => &["PREFERENCIAS"],
+        ("pt", Action::Preferences) => &["PREFERÊNCIAS", "PREFERENCIAS"],
         _ => &[],
     }
 }
@@ -77,8 +96,7 @@ pub struct Word {
     pub word: String,
 }
 
-/// The words in effect for a number: its own lists where it has them, the
-/// defaults elsewhere.
+/// The words in effect for a number: the defaults, and the words it added.
 pub async fn effective(
     conn: &mut AnyConnection,
     business_number_id: &str,
@@ -98,30 +116,33 @@ pub async fn effective(
     }
     for language in &languages {
         for action in Action::ALL {
-            let listed: Vec<&(String, String, String)> = own
+            let added = own
                 .iter()
                 .filter(|(l, a, _)| l == language && a == action.as_str())
-                .collect();
-            if listed.is_empty() {
-                words.extend(defaults(language, action).iter().map(|w| Word {
-                    language: language.clone(),
-                    action,
-                    word: normalise(w),
-                }));
-            } else {
-                words.extend(listed.into_iter().map(|(_, _, w)| Word {
-                    language: language.clone(),
-                    action,
-                    word: w.clone(),
-                }));
+                .map(|(_, _, w)| w.clone());
+            for word in defaults(language, action)
+                .iter()
+                .map(|w| normalise(w))
+                .chain(added)
+            {
+                let known = words.iter().any(|w: &Word| {
+                    w.language == *language && w.action == action && w.word == word
+                });
+                if !known {
+                    words.push(Word {
+                        language: language.clone(),
+                        action,
+                        word,
+                    });
+                }
             }
         }
     }
     Ok(words)
 }
 
-/// Replaces a number's words for one (language, action); an empty list goes back
-/// to the defaults.
+/// Sets the words a number adds to one (language, action), replacing those it
+/// added before; an empty list leaves the defaults alone.
 pub async fn set(
     db: &Db,
     business_number_id: &str,
@@ -164,6 +185,10 @@ pub enum Command {
     Start,
     Help,
     StopPromotions,
+    /// YES: confirms the person's pending double opt-ins.
+    Confirm,
+    /// PREFERENCES: a fresh preference-center link.
+    Preferences,
 }
 
 /// The category keywords: each category's name, the name with spaces, its title.
@@ -201,6 +226,8 @@ pub fn parse(
         (Action::Stop, Command::StopAll),
         (Action::Start, Command::Start),
         (Action::Help, Command::Help),
+        (Action::Confirm, Command::Confirm),
+        (Action::Preferences, Command::Preferences),
     ] {
         if let Some(language) = pick(action, &said) {
             return Some((command, language));

@@ -75,7 +75,8 @@ async fn newest(
     language: &str,
 ) -> anyhow::Result<Option<Notice>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM notices WHERE business_number_id = $1 AND language = $2 ORDER BY created_at DESC, version DESC LIMIT 1"
+        "SELECT {COLUMNS} FROM notices WHERE business_number_id = $1 AND language = $2 AND form_id IS NULL \
+         ORDER BY created_at DESC, version DESC LIMIT 1"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(business_number_id)

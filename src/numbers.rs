@@ -252,8 +252,8 @@ pub async fn add(
     sqlx::query(
         "INSERT INTO business_numbers (id, phone_number_id, display_number, provider, api_base_url, api_version, \
          access_token, api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, \
-         business_name, default_categories, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         business_name, default_categories, contact_card, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(&id)
     .bind(&new.phone_number_id)
@@ -270,6 +270,7 @@ pub async fn add(
     .bind(new.messaging_limit)
     .bind(chat.business_name)
     .bind((!chat.default_categories.is_empty()).then(|| chat.default_categories.to_stored()))
+    .bind(i64::from(chat.contact_card))
     .bind(now_ms())
     .execute(&mut *w)
     .await?;
@@ -285,6 +286,9 @@ pub async fn add(
 pub struct ChatSettings {
     business_name: Option<String>,
     default_categories: CategoryList,
+    /// Send the business's contact card after an opt-in (a confirmation in chat,
+    /// or terms accepted).
+    pub contact_card: bool,
 }
 
 impl ChatSettings {
@@ -310,6 +314,7 @@ impl ChatSettings {
         Ok(Self {
             business_name: business_name.map(|n| n.trim().to_owned()),
             default_categories: CategoryList::new(names),
+            contact_card: false,
         })
     }
 

@@ -41,7 +41,7 @@ pub async fn erase(db: &Db, secret: &[u8], contact: &Contact, actor: Actor) -> a
     .await?;
     // Before the contact row goes: the notice names the person one last time.
     forwarding::consent_events(&mut tx, &[erased]).await?;
-    for key in keys_of(secret, contact) {
+    for key in suppression::keys_of(secret, contact) {
         suppression::add(&mut tx, &contact.business_number_id, &key, "erased").await?;
     }
     forget(&mut tx, secret, contact).await?;
@@ -98,17 +98,6 @@ pub fn message_key(secret: &[u8], id: &str) -> String {
     suppression::key_for(secret, "msg", id)
 }
 
-fn keys_of(secret: &[u8], contact: &Contact) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(wa_id) = &contact.wa_id {
-        keys.push(suppression::key_for(secret, "wa", wa_id));
-    }
-    if let Some(user_id) = &contact.user_id {
-        keys.push(suppression::key_for(secret, "uid", user_id));
-    }
-    keys
-}
-
 /// Deletes, part by part, what each part of Assent holds about the person.
 async fn forget(conn: &mut AnyConnection, secret: &[u8], contact: &Contact) -> anyhow::Result<()> {
     // First: their message ids find their entries in stored payloads.
@@ -120,7 +109,7 @@ async fn forget(conn: &mut AnyConnection, secret: &[u8], contact: &Contact) -> a
     )
     .await?;
     consent::forget_evidence(conn, &contact.id).await?;
-    sending::forget_contact(conn, contact, &keys_of(secret, contact)).await?;
+    sending::forget_contact(conn, contact, &suppression::keys_of(secret, contact)).await?;
     inbound::received::forget(conn, &contact.id).await?;
     forwarding::forget_contact(conn, &contact.id).await?;
     contacts::delete(conn, &contact.id).await?;

@@ -110,7 +110,10 @@ impl Application {
             vec![
                 tokio::spawn(dispatcher::run(self.services.clone(), stop_rx.clone())),
                 tokio::spawn(inbound::worker::run(self.services.clone(), stop_rx.clone())),
-                tokio::spawn(forwarding::worker::run(self.services.clone(), stop_rx.clone())),
+                tokio::spawn(forwarding::worker::run(
+                    self.services.clone(),
+                    stop_rx.clone(),
+                )),
                 tokio::spawn(opt_in::run(self.services.clone(), stop_rx)),
             ]
         } else {

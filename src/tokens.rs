@@ -73,7 +73,12 @@ pub fn seal(secret: &[u8], purpose: Purpose, data: &[u8], ttl: Duration, now_ms:
 
 /// What `token` carries, if it was sealed for `purpose` and has not expired at
 /// `now_ms`.
-pub fn open(secret: &[u8], purpose: Purpose, token: &str, now_ms: i64) -> Result<Vec<u8>, TokenError> {
+pub fn open(
+    secret: &[u8],
+    purpose: Purpose,
+    token: &str,
+    now_ms: i64,
+) -> Result<Vec<u8>, TokenError> {
     let raw = URL_SAFE_NO_PAD
         .decode(token.trim())
         .map_err(|_| TokenError::Forged)?;
@@ -109,7 +114,10 @@ mod tests {
     fn a_token_opens_for_its_purpose_until_it_expires() {
         let token = seal(SECRET, Purpose::Prefill, b"+34612345678", HOUR, 1_000);
         assert!(!token.contains("34612345678"), "nothing in clear: {token}");
-        assert_eq!(open(SECRET, Purpose::Prefill, &token, 2_000).unwrap(), b"+34612345678");
+        assert_eq!(
+            open(SECRET, Purpose::Prefill, &token, 2_000).unwrap(),
+            b"+34612345678"
+        );
         assert_eq!(
             open(SECRET, Purpose::Prefill, &token, 1_000 + 3_600_000),
             Err(TokenError::Expired)
@@ -120,7 +128,12 @@ mod tests {
             "not for another purpose"
         );
         assert_eq!(
-            open(b"another secret, another instance!!", Purpose::Prefill, &token, 2_000),
+            open(
+                b"another secret, another instance!!",
+                Purpose::Prefill,
+                &token,
+                2_000
+            ),
             Err(TokenError::Forged)
         );
     }
@@ -132,8 +145,18 @@ mod tests {
         let last = altered.len() - 1;
         altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
         let altered = String::from_utf8(altered).unwrap();
-        for bad in [altered.as_str(), "", "abc", "not a token!", &token[..token.len() - 4]] {
-            assert_eq!(open(SECRET, Purpose::Preferences, bad, 1), Err(TokenError::Forged), "{bad}");
+        for bad in [
+            altered.as_str(),
+            "",
+            "abc",
+            "not a token!",
+            &token[..token.len() - 4],
+        ] {
+            assert_eq!(
+                open(SECRET, Purpose::Preferences, bad, 1),
+                Err(TokenError::Forged),
+                "{bad}"
+            );
         }
     }
 }

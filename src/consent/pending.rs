@@ -68,7 +68,10 @@ pub async fn older_than(
 }
 
 /// The categories of a person's opt-ins still waiting for their confirmation.
-pub async fn of_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<Vec<Pending>> {
+pub async fn of_contact(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+) -> anyhow::Result<Vec<Pending>> {
     Ok(sqlx::query_as(
         "SELECT contact_id, category, business_number_id, source_ref, since FROM pending_opt_ins \
          WHERE contact_id = $1 ORDER BY category",

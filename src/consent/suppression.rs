@@ -23,6 +23,37 @@ pub fn key_for(secret: &[u8], kind: &str, value: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Every key that names the contact: by number and by user id.
+pub fn keys_of(secret: &[u8], contact: &crate::contacts::Contact) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(wa_id) = &contact.wa_id {
+        keys.push(key_for(secret, "wa", wa_id));
+    }
+    if let Some(user_id) = &contact.user_id {
+        keys.push(key_for(secret, "uid", user_id));
+    }
+    keys
+}
+
+/// Takes keys off the list: the person came back and accepted the terms again.
+pub async fn lift(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    keys: &[String],
+) -> anyhow::Result<bool> {
+    let mut lifted = false;
+    for key in keys {
+        let done =
+            sqlx::query("DELETE FROM suppressions WHERE business_number_id = $1 AND key_hash = $2")
+                .bind(business_number_id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+        lifted |= done.rows_affected() > 0;
+    }
+    Ok(lifted)
+}
+
 pub async fn is_suppressed(
     conn: &mut AnyConnection,
     business_number_id: &str,

@@ -47,7 +47,16 @@ impl fmt::Display for Language {
 /// The languages Assent itself speaks (chat replies, notices, public pages);
 /// English is the fallback.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
     serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]

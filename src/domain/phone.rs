@@ -311,14 +311,19 @@ mod tests {
             );
         }
         assert_eq!(
-            PhoneNumber::parse_in("(11) 98765-4321", "BR").unwrap().as_e164(),
+            PhoneNumber::parse_in("(11) 98765-4321", "BR")
+                .unwrap()
+                .as_e164(),
             "+5511987654321"
         );
         assert_eq!(
             PhoneNumber::parse_in("612 34 56", "ES"),
             Err(PhoneError::InvalidForCountry(34))
         );
-        assert_eq!(PhoneNumber::parse_in("call me", "ES"), Err(PhoneError::Letters));
+        assert_eq!(
+            PhoneNumber::parse_in("call me", "ES"),
+            Err(PhoneError::Letters)
+        );
         assert!(countries().contains(&("ES".to_owned(), 34)));
         assert!(countries().contains(&("BR".to_owned(), 55)));
         assert!(countries().iter().all(|(id, _)| id.len() == 2));

@@ -212,7 +212,10 @@ pub async fn list(db: &Db, number: &BusinessNumber) -> anyhow::Result<Vec<Form>>
 }
 
 /// The welcome template of the form a `form:{slug}` source reference names.
-pub async fn welcome_of(conn: &mut AnyConnection, source_ref: &str) -> anyhow::Result<Option<Welcome>> {
+pub async fn welcome_of(
+    conn: &mut AnyConnection,
+    source_ref: &str,
+) -> anyhow::Result<Option<Welcome>> {
     let Some(slug) = slug_of(source_ref) else {
         return Ok(None);
     };
@@ -272,7 +275,9 @@ pub async fn count(conn: &mut AnyConnection, slug: &str, counter: Counter) -> an
     let sql = match counter {
         Counter::Views => "UPDATE forms SET views = views + 1 WHERE slug = $1",
         Counter::Submissions => "UPDATE forms SET submissions = submissions + 1 WHERE slug = $1",
-        Counter::Confirmations => "UPDATE forms SET confirmations = confirmations + 1 WHERE slug = $1",
+        Counter::Confirmations => {
+            "UPDATE forms SET confirmations = confirmations + 1 WHERE slug = $1"
+        }
         Counter::Expiries => "UPDATE forms SET expiries = expiries + 1 WHERE slug = $1",
     };
     sqlx::query(sql).bind(slug).execute(&mut *conn).await?;

@@ -85,7 +85,10 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, FormError> {
     if trimmed.chars().count() > max {
         return Err(invalid(field, format!("must be at most {max} characters")));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
         return Err(invalid(field, "must not contain control characters"));
     }
     Ok(trimmed.replace("\r\n", "\n"))
@@ -114,10 +117,12 @@ async fn categories(conn: &mut AnyConnection, raw: &[String]) -> Result<Category
     }
     let mut names = Vec::new();
     for (n, r) in raw.iter().enumerate() {
-        let name =
-            CategoryName::parse(r).map_err(|e| invalid(format!("categories[{n}]"), e))?;
+        let name = CategoryName::parse(r).map_err(|e| invalid(format!("categories[{n}]"), e))?;
         if categories::find(conn, &name).await?.is_none() {
-            return Err(invalid(format!("categories[{n}]"), format!("unknown category \"{r}\"")));
+            return Err(invalid(
+                format!("categories[{n}]"),
+                format!("unknown category \"{r}\""),
+            ));
         }
         names.push(name);
     }
@@ -131,8 +136,7 @@ async fn welcome(
     number: &BusinessNumber,
     (name, language): &(String, String),
 ) -> Result<Welcome, FormError> {
-    let name =
-        TemplateName::parse(name).map_err(|e| invalid("welcome_template.name", e))?;
+    let name = TemplateName::parse(name).map_err(|e| invalid("welcome_template.name", e))?;
     let language =
         Language::parse(language).map_err(|e| invalid("welcome_template.language", e))?;
     let registered =
@@ -162,7 +166,8 @@ fn origins(raw: &[String]) -> Result<Vec<String>, FormError> {
         .enumerate()
         .map(|(n, o)| {
             let field = format!("frame_ancestors[{n}]");
-            let url = url::Url::parse(o).map_err(|_| invalid(&field, "is not an origin such as https://shop.example"))?;
+            let url = url::Url::parse(o)
+                .map_err(|_| invalid(&field, "is not an origin such as https://shop.example"))?;
             let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
             if !matches!(url.scheme(), "https" | "http") || url.host().is_none() || !bare {
                 return Err(invalid(
@@ -194,7 +199,10 @@ fn texts(
         let field = format!("translations.{code}");
         let locale = Locale::parse(code).map_err(|e| invalid(&field, e))?;
         if locale == language {
-            return Err(invalid(field, "is the form's own language; set title and notice instead"));
+            return Err(invalid(
+                field,
+                "is the form's own language; set title and notice instead",
+            ));
         }
         all.insert(
             locale,
@@ -261,10 +269,13 @@ pub async fn update(
     change: FormChange,
 ) -> Result<Form, FormError> {
     let mut w = db.write().await?;
-    let Some(form) = find_where(&mut w, "business_number_id = $1 AND slug = $2", &[&number.id, slug])
-        .await?
-        .pop()
-    else {
+    let Some(form) = find_where(
+        &mut w,
+        "business_number_id = $1 AND slug = $2",
+        &[&number.id, slug],
+    )
+    .await?
+    .pop() else {
         return Err(FormError::NotFound(slug.to_owned()));
     };
     let own = &form.texts[&form.language];

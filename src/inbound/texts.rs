@@ -146,6 +146,52 @@ pub fn help(language: Locale, business: &str, topics: &str) -> String {
     }
 }
 
+/// Whether a reply is the terms with their Accept button: the one message a
+/// suppressed person who writes again may get.
+pub fn asks_consent(body: &serde_json::Value) -> bool {
+    body["interactive"]["action"]["buttons"]
+        .as_array()
+        .is_some_and(|b| b.iter().any(|b| b["reply"]["id"] == ACCEPT_ID))
+}
+
+/// The line that ends a confirmation: where the person changes their choices.
+pub fn your_choices(language: Locale, link: &str) -> String {
+    match language {
+        Locale::En => format!("Your choices, at any time: {link}"),
+        Locale::Es => format!("Tus preferencias, cuando quieras: {link}"),
+        Locale::Pt => format!("Suas escolhas, a qualquer momento: {link}"),
+    }
+}
+
+/// A reply followed by the person's preference link, on a line of its own.
+pub fn with_choices(language: Locale, text: String, link: &str) -> String {
+    format!("{text}\n\n{}", your_choices(language, link))
+}
+
+/// A double opt-in confirmed (the welcome's button, or YES).
+pub fn confirmed(language: Locale, business: &str, topics: &str) -> String {
+    match language {
+        Locale::Es => format!(
+            "¡Confirmado! {business} te escribirá sobre: {topics}. Para dejar de recibir mensajes, responde PARAR en cualquier momento."
+        ),
+        Locale::Pt => format!(
+            "Confirmado! {business} vai escrever para você sobre: {topics}. Para deixar de receber mensagens, responda SAIR a qualquer momento."
+        ),
+        Locale::En => format!(
+            "Confirmed! {business} will message you about: {topics}. To stop at any time, reply STOP."
+        ),
+    }
+}
+
+/// The answer to PREFERENCES.
+pub fn preferences(language: Locale, link: &str) -> String {
+    match language {
+        Locale::Es => format!("Elige qué mensajes quieres recibir aquí: {link}"),
+        Locale::Pt => format!("Escolha quais mensagens você quer receber aqui: {link}"),
+        Locale::En => format!("Choose which messages you get here: {link}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

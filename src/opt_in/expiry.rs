@@ -2,7 +2,9 @@
 //! category (told to the business), and the form's expiry count grows. Found
 //! through the pending table, never by reading the ledger.
 
-use crate::consent::{self, ConsentAction, ConsentState, Evidence, NewEvent, Provenance, Source, pending};
+use crate::consent::{
+    self, ConsentAction, ConsentState, Evidence, NewEvent, Provenance, Source, pending,
+};
 use crate::contacts;
 use crate::db::now_ms;
 use crate::domain::Actor;
@@ -23,8 +25,12 @@ pub async fn expire_due(s: &Services) -> anyhow::Result<bool> {
             continue;
         };
         // Confirmed or withdrawn meanwhile: nothing to expire.
-        let states = consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
-        if states.get(&p.category).is_none_or(|s| s.state != ConsentState::Pending) {
+        let states =
+            consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
+        if states
+            .get(&p.category)
+            .is_none_or(|s| s.state != ConsentState::Pending)
+        {
             continue;
         }
         let event = NewEvent {

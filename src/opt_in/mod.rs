@@ -46,9 +46,13 @@ pub async fn run(services: Services, stop: watch::Receiver<bool>) {
         let stop = stop.clone();
         tokio::spawn(async move {
             let never = tokio::sync::Notify::new();
-            crate::jobs::work("opt-in expiry", stop, &never, Duration::from_secs(60), || {
-                expire_due(&services)
-            })
+            crate::jobs::work(
+                "opt-in expiry",
+                stop,
+                &never,
+                Duration::from_secs(60),
+                || expire_due(&services),
+            )
             .await;
         })
     };

@@ -7,7 +7,9 @@
 //! sends the welcome later, once (its idempotency key is the submission's).
 
 use super::CONFIRM_PAYLOAD;
-use crate::consent::{self, ConsentAction, ConsentState, Evidence, NewEvent, Notice, Provenance, Source, suppression};
+use crate::consent::{
+    self, ConsentAction, ConsentState, Evidence, NewEvent, Notice, Provenance, Source, suppression,
+};
 use crate::contacts;
 use crate::db::now_ms;
 use crate::domain::{Actor, CategoryList, Language, PhoneNumber, Recipient};
@@ -44,7 +46,8 @@ struct Claimed {
 
 /// Processes one due submission, if any; true when one was handled.
 pub async fn process_one(s: &Services) -> anyhow::Result<bool> {
-    let Some(job): Option<Claimed> = jobs::claim(&s.db, &QUEUE, Duration::from_secs(120)).await? else {
+    let Some(job): Option<Claimed> = jobs::claim(&s.db, &QUEUE, Duration::from_secs(120)).await?
+    else {
         return Ok(false);
     };
     match handle(s, &job).await {
@@ -57,7 +60,11 @@ pub async fn process_one(s: &Services) -> anyhow::Result<bool> {
             .await?;
         }
         Err(e) => {
-            let delay = jobs::backoff(Duration::from_secs(2), Duration::from_secs(600), job.attempts);
+            let delay = jobs::backoff(
+                Duration::from_secs(2),
+                Duration::from_secs(600),
+                job.attempts,
+            );
             tracing::warn!(submission = %job.id, attempt = job.attempts, error = %format!("{e:#}"), "form submission will be processed again");
             s.db.write_one(
                 sqlx::query(
@@ -122,10 +129,14 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
                 ..Evidence::default()
             },
         };
-        let states = consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
+        let states =
+            consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
         let mut events = Vec::new();
         for category in CategoryList::from_stored(&job.categories).names() {
-            if states.get(category).is_some_and(|s| s.state == ConsentState::Granted) {
+            if states
+                .get(category)
+                .is_some_and(|s| s.state == ConsentState::Granted)
+            {
                 continue;
             }
             let event = NewEvent {
@@ -141,11 +152,13 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
             events.push(consent::append(&mut tx, event).await?);
         }
         forwarding::consent_events(&mut tx, &events).await?;
-        sqlx::query("UPDATE form_submissions SET state = 'recorded' WHERE id = $1 AND claim_id = $2")
-            .bind(&job.id)
-            .bind(&job.claim_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE form_submissions SET state = 'recorded' WHERE id = $1 AND claim_id = $2",
+        )
+        .bind(&job.id)
+        .bind(&job.claim_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         s.forward_wake.notify_one();
     }
@@ -159,6 +172,7 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
         body: welcome(&form, &phone, &preferences::link(s, &contact.id)),
         idempotency_key: Some(format!("welcome:{}", job.id)),
         actor: Actor::system("web_form"),
+        asks_consent: false,
     };
     match sending::send(s, request).await {
         Ok(_) => Ok(()),
@@ -173,10 +187,13 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
 /// The welcome template: the preference link as its body's one parameter, and for
 /// a double opt-in the payload of its first (quick-reply) button.
 fn welcome(form: &Form, phone: &PhoneNumber, link: &str) -> Value {
-    let mut components = vec![json!({"type": "body", "parameters": [{"type": "text", "text": link}]})];
+    let mut components =
+        vec![json!({"type": "body", "parameters": [{"type": "text", "text": link}]})];
     if form.double_opt_in {
-        components.push(json!({"type": "button", "sub_type": "quick_reply", "index": "0",
-            "parameters": [{"type": "payload", "payload": CONFIRM_PAYLOAD}]}));
+        components.push(
+            json!({"type": "button", "sub_type": "quick_reply", "index": "0",
+            "parameters": [{"type": "payload", "payload": CONFIRM_PAYLOAD}]}),
+        );
     }
     json!({"messaging_product": "whatsapp", "to": phone.as_e164(), "type": "template",
         "template": {"name": form.welcome_template.name, "language": {"code": form.welcome_template.language},

@@ -23,6 +23,10 @@ pub struct SendRequest {
     pub body: Value,
     pub idempotency_key: Option<String>,
     pub actor: Actor,
+    /// The consent bot asking a person who just wrote to accept the terms: the
+    /// one message a suppressed (erased) person may get, inside their window,
+    /// since writing again is how they come back (SPEC §6.5).
+    pub asks_consent: bool,
 }
 
 /// What became of a request to the send endpoint.
@@ -95,7 +99,14 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         // network call then runs outside any transaction, and the gate decides again
         // under the lock below.
         let mut w = s.db.write().await?;
-        let asked = check_gate(s, &mut w, &req.number, &req.actor, &message).await;
+        let asked = check_gate(
+            s,
+            &mut w,
+            &req.number,
+            (&req.actor, req.asks_consent),
+            &message,
+        )
+        .await;
         w.commit().await?;
         asked?;
         if !contact_is_valid(s, &req.number, &message.recipient).await? {
@@ -118,7 +129,15 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
     {
         return Ok(earlier);
     }
-    let decision = match check_gate(s, &mut tx, &req.number, &req.actor, &message).await {
+    let decision = match check_gate(
+        s,
+        &mut tx,
+        &req.number,
+        (&req.actor, req.asks_consent),
+        &message,
+    )
+    .await
+    {
         Ok(decision) => decision,
         Err(refused @ SendError::Blocked(_)) => {
             // The refusal is recorded for the compliance report.
@@ -195,7 +214,7 @@ async fn check_gate(
     s: &Services,
     conn: &mut AnyConnection,
     number: &BusinessNumber,
-    actor: &Actor,
+    (actor, asks_consent): (&Actor, bool),
     message: &OutboundMessage,
 ) -> Result<Decision, SendError> {
     let contact = contacts::find(conn, &number.id, &message.recipient).await?;
@@ -203,6 +222,7 @@ async fn check_gate(
         number,
         recipient: &message.recipient,
         content: &message.content,
+        asks_consent,
     };
     let facts = facts::gather(conn, &s.secret, contact.as_ref(), moment).await?;
     match gate::decide(&facts) {

@@ -20,6 +20,8 @@ pub(super) enum Moment<'a> {
         number: &'a BusinessNumber,
         recipient: &'a Recipient,
         content: &'a Content,
+        /// The consent bot's terms, which a suppressed person may get.
+        asks_consent: bool,
     },
     /// A queued template about to leave: its category was fixed when it was
     /// accepted, and so were the window and the messaging limit; consent and
@@ -42,9 +44,11 @@ pub(super) async fn gather(
             number,
             recipient,
             content,
+            asks_consent,
         } => {
             let key = suppression::key(secret, recipient);
-            let suppressed = suppression::is_suppressed(conn, &number.id, &key).await?;
+            let suppressed =
+                !asks_consent && suppression::is_suppressed(conn, &number.id, &key).await?;
             let template = match content {
                 Content::FreeForm { .. } => TemplateFacts::NotATemplate,
                 Content::Template { name, language } => {
@@ -135,6 +139,7 @@ async fn mapped(
     let template_name = match asked {
         Asked::Accepting(t) | Asked::Dispatching(t) => t.to_owned(),
     };
+    let welcome_due = welcome_due(conn, contact, &events, &template_name, &asked).await?;
     let pending_confirmation = match (status, contact) {
         (Some(st), Some(c)) if st.state == ConsentState::Pending => {
             let template = st.pending_template.unwrap_or_default();
@@ -151,7 +156,48 @@ async fn mapped(
         kind,
         consent,
         pending_confirmation,
+        welcome_due,
         template_name,
+    })
+}
+
+/// How long after signing up through a form its welcome may still go out.
+const WELCOME_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether `template_name` is the welcome of the form the person last signed up
+/// through, within a day, and (when accepting) not sent since.
+async fn welcome_due(
+    conn: &mut AnyConnection,
+    contact: Option<&Contact>,
+    events: &[consent::RecordedEvent],
+    template_name: &str,
+    asked: &Asked<'_>,
+) -> anyhow::Result<bool> {
+    let (Some(contact), Some(signup)) = (
+        contact,
+        events.iter().rev().find(|e| {
+            e.source == consent::Source::WebForm && e.action == consent::ConsentAction::Granted
+        }),
+    ) else {
+        return Ok(false);
+    };
+    if now_ms() - signup.created_at > WELCOME_WITHIN_MS {
+        return Ok(false);
+    }
+    let Some(source_ref) = &signup.source_ref else {
+        return Ok(false);
+    };
+    let Some(welcome) = crate::forms::welcome_of(conn, source_ref).await? else {
+        return Ok(false);
+    };
+    if welcome.name.as_str() != template_name {
+        return Ok(false);
+    }
+    Ok(match asked {
+        Asked::Accepting(_) => {
+            !confirmation_sent(conn, &contact.id, template_name, signup.created_at).await?
+        }
+        Asked::Dispatching(_) => true,
     })
 }
 

@@ -23,6 +23,10 @@ pub enum TemplateFacts {
         /// For `pending`: the confirmation template the opt-in asked for, and
         /// whether it was already sent.
         pending_confirmation: Option<(String, bool)>,
+        /// This is the welcome of the form the person just signed up through
+        /// (within a day), not yet sent: they asked for it, whatever the
+        /// template's own category.
+        welcome_due: bool,
         template_name: String,
     },
 }
@@ -131,7 +135,6 @@ impl Blocked {
     }
 }
 
-
 pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
     if facts.suppressed {
         return Err(Blocked::Suppressed);
@@ -153,6 +156,7 @@ pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
             kind,
             consent,
             pending_confirmation,
+            welcome_due,
             template_name,
         } => {
             if *kind == CategoryKind::Marketing && facts.marketing_stopped {
@@ -161,6 +165,7 @@ pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
                 });
             }
             match consent {
+                _ if *welcome_due => {}
                 ConsentState::Granted => {}
                 ConsentState::Pending => {
                     let is_its_confirmation = pending_confirmation
@@ -209,6 +214,7 @@ mod tests {
             kind,
             consent,
             pending_confirmation: None,
+            welcome_due: false,
             template_name: "spring_sale".into(),
         }
     }
@@ -276,6 +282,7 @@ mod tests {
                 kind: CategoryKind::Marketing,
                 consent: ConsentState::Pending,
                 pending_confirmation: Some(("confirm_offers".into(), sent)),
+                welcome_due: false,
                 template_name: template.into(),
             })
         };
@@ -292,6 +299,45 @@ mod tests {
                 category: "offers".into()
             })
         );
+    }
+
+    #[test]
+    fn a_forms_welcome_goes_once_whatever_its_category_but_not_to_the_suppressed() {
+        let welcome = |consent, kind, due| {
+            let mut f = facts(TemplateFacts::Mapped {
+                category: "offers".into(),
+                kind,
+                consent,
+                pending_confirmation: None,
+                welcome_due: due,
+                template_name: "welcome".into(),
+            });
+            f.last_inbound_at = None;
+            f
+        };
+        for state in [
+            ConsentState::None,
+            ConsentState::Pending,
+            ConsentState::Withdrawn,
+        ] {
+            assert!(
+                decide(&welcome(state, CategoryKind::Utility, true)).is_ok(),
+                "{state:?}"
+            );
+            assert!(
+                decide(&welcome(state, CategoryKind::Utility, false)).is_err(),
+                "{state:?}"
+            );
+        }
+        let mut suppressed = welcome(ConsentState::None, CategoryKind::Utility, true);
+        suppressed.suppressed = true;
+        assert_eq!(decide(&suppressed), Err(Blocked::Suppressed));
+        let mut stopped = welcome(ConsentState::None, CategoryKind::Marketing, true);
+        stopped.marketing_stopped = true;
+        assert!(matches!(
+            decide(&stopped),
+            Err(Blocked::MarketingStopped { .. })
+        ));
     }
 
     #[test]

@@ -39,7 +39,10 @@ pub async fn check(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     // Answered here as a response, so the outer middleware's headers are on it.
     let refuse = |req: ServiceRequest, why: &str| {
@@ -79,7 +82,10 @@ pub async fn check(
         of_session || secret.is_some_and(|s| for_path(&s, token, req.path()))
     });
     match (presented, valid) {
-        (_, true) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        (_, true) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
         (Some(_), false) => refuse(req, "wrong token"),
         (None, false) => refuse(req, "no token"),
     }
@@ -90,7 +96,13 @@ const PUBLIC_TTL: std::time::Duration = std::time::Duration::from_secs(4 * 60 * 
 
 /// A token for a public form at `path`, tied to no session.
 pub fn public_token(secret: &[u8], path: &str) -> String {
-    tokens::seal(secret, Purpose::FormCsrf, path.as_bytes(), PUBLIC_TTL, now_ms())
+    tokens::seal(
+        secret,
+        Purpose::FormCsrf,
+        path.as_bytes(),
+        PUBLIC_TTL,
+        now_ms(),
+    )
 }
 
 fn for_path(secret: &[u8], token: &str, path: &str) -> bool {

@@ -135,8 +135,11 @@ impl FromRequest for Page {
             Ok(s) => s,
             Err(e) => return ready(Err(e)),
         };
-        let Some(services) = req.app_data::<actix_web::web::Data<crate::services::Services>>() else {
-            return ready(Err(actix_web::error::ErrorInternalServerError("no services")));
+        let Some(services) = req.app_data::<actix_web::web::Data<crate::services::Services>>()
+        else {
+            return ready(Err(actix_web::error::ErrorInternalServerError(
+                "no services",
+            )));
         };
         let locale = locale_of(req);
         ready(Ok(Page {

@@ -1,6 +1,8 @@
 //! What a person can say to the consent bot: the accept and decline buttons, the
-//! "Stop promotions" button, and the keywords STOP, STOP <topic>, START and HELP
-//! in their language. Each changes consent as asked, idempotently, and answers.
+//! "Stop promotions" button, the welcome's confirm button, and the keywords STOP,
+//! STOP <topic>, START, HELP, YES and PREFERENCES in their language. Each changes
+//! consent as asked, idempotently, and answers; a confirmation carries the
+//! person's preference link.
 
 use super::Conversation;
 use crate::consent::Provenance;
@@ -11,6 +13,7 @@ use crate::domain::{Actor, CategoryKind, Language, Locale};
 use crate::inbound::received::InboundState;
 use crate::inbound::texts::{self, ACCEPT_ID, DECLINE_ID};
 use crate::keywords::{self, CategoryWords, Command};
+use crate::opt_in;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -44,6 +47,10 @@ impl Conversation<'_, '_> {
             }
             return Ok(handled);
         }
+        if button == Some(opt_in::CONFIRM_PAYLOAD) {
+            self.confirm(tx, self.locale()).await?;
+            return Ok(handled);
+        }
         let number = &self.change.number.id;
         let words = keywords::effective(tx, number).await?;
         if kind == "button"
@@ -70,6 +77,13 @@ impl Conversation<'_, '_> {
             let preferred = self.contact.language.map(Locale::code);
             if let Some((command, language)) = keywords::parse(text, &words, &names, preferred) {
                 let locale = Locale::closest(&language).unwrap_or_default();
+                if command == Command::Confirm {
+                    // YES means something only to someone with an opt-in to confirm.
+                    return Ok(self
+                        .confirm(tx, locale)
+                        .await?
+                        .then_some(Some(InboundState::Handled)));
+                }
                 self.keyword(tx, command, locale).await?;
                 return Ok(handled);
             }
@@ -134,9 +148,33 @@ impl Conversation<'_, '_> {
                 let all = self.all_categories();
                 (vec![], texts::help(locale, &business, &self.titles(&all)))
             }
+            Command::Preferences => (vec![], texts::preferences(locale, &self.choices_link())),
+            // Handled by `confirm` before it gets here.
+            Command::Confirm => (vec![], texts::help(locale, &business, "")),
+        };
+        // A change of consent is confirmed with the way to change it again.
+        let text = if written.is_empty() {
+            text
+        } else {
+            texts::with_choices(locale, text, &self.choices_link())
         };
         self.tell(tx, written).await?;
         self.reply_text(text);
         Ok(())
+    }
+
+    /// Confirms the person's pending double opt-ins; false when none was pending.
+    async fn confirm(&mut self, tx: &mut AnyConnection, locale: Locale) -> anyhow::Result<bool> {
+        let confirmed = opt_in::confirm(tx, &self.contact, self.id, locale).await?;
+        if confirmed.is_empty() {
+            return Ok(false);
+        }
+        let names: Vec<String> = confirmed.iter().map(|e| e.category.clone()).collect();
+        let business = self.change.number.name().to_owned();
+        self.tell(tx, confirmed).await?;
+        let text = texts::confirmed(locale, &business, &self.titles(&names));
+        self.reply_text(texts::with_choices(locale, text, &self.choices_link()));
+        self.contact_card();
+        Ok(true)
     }
 }

@@ -5,8 +5,9 @@
 use super::Conversation;
 use crate::domain::Actor;
 use crate::inbound::process::WebhookChange;
-use crate::inbound::received;
+use crate::inbound::{received, texts};
 use crate::sending::{self, SendError, SendRequest};
+use crate::{opt_in, preferences};
 use serde_json::{Value, json};
 
 impl Conversation<'_, '_> {
@@ -25,6 +26,18 @@ impl Conversation<'_, '_> {
         self.reply(json!({"type": "text", "text": {"body": text}}));
     }
 
+    /// The business's contact card, when the number sends one after an opt-in.
+    pub(super) fn contact_card(&mut self) {
+        if let Some(card) = opt_in::contact_card(self.change.number) {
+            self.reply(card);
+        }
+    }
+
+    /// A fresh link to the person's preference center.
+    pub(super) fn choices_link(&self) -> String {
+        preferences::link(self.change.s, &self.contact.id)
+    }
+
     /// The replies to keep with the message, if any.
     pub(super) fn owed(&self) -> Option<String> {
         (!self.replies.is_empty()).then(|| Value::Array(self.replies.clone()).to_string())
@@ -38,6 +51,7 @@ pub(super) async fn send(change: &WebhookChange<'_>, id: &str, owed: &str) -> an
     for (n, body) in bodies.into_iter().enumerate() {
         let request = SendRequest {
             number: change.number.clone(),
+            asks_consent: texts::asks_consent(&body),
             body,
             idempotency_key: Some(format!("reply:{id}:{n}")),
             actor: Actor::system("chat"),

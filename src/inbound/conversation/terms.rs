@@ -6,8 +6,8 @@
 use super::Conversation;
 use crate::consent::Notice;
 use crate::consent::Provenance;
-use crate::consent::Source;
 use crate::consent::signals;
+use crate::consent::{Source, suppression};
 use crate::contacts;
 use crate::db::now_ms;
 use crate::domain::{Actor, CategoryList, CategoryName};
@@ -78,6 +78,14 @@ impl Conversation<'_, '_> {
             return Ok(());
         };
         let names = shown.to_strings();
+        // A suppressed (erased) person who writes again and accepts comes back:
+        // the grant says so, and the suppression goes.
+        let keys = suppression::keys_of(&self.change.s.secret, &self.contact);
+        let lifted = suppression::lift(tx, &number.id, &keys).await?;
+        let mut evidence = self.evidence();
+        if lifted {
+            evidence.detail = Some("accepted after erasure: lifted a suppression".into());
+        }
         let how = Provenance {
             source: Source::Chat,
             source_ref: self
@@ -91,7 +99,7 @@ impl Conversation<'_, '_> {
             }),
             language: self.language(),
             actor: Actor::system("chat"),
-            evidence: self.evidence(),
+            evidence,
         };
         let granted = signals::grant(tx, &self.contact, &names, &how).await?;
         self.tell(tx, granted).await?;
@@ -104,8 +112,10 @@ impl Conversation<'_, '_> {
             }
             received::released(tx, &number.id, &held_id).await?;
         }
-        let text = texts::accepted(self.locale(), number.name(), &self.titles(&names));
-        self.reply_text(text);
+        let locale = self.locale();
+        let text = texts::accepted(locale, number.name(), &self.titles(&names));
+        self.reply_text(texts::with_choices(locale, text, &self.choices_link()));
+        self.contact_card();
         Ok(())
     }
 

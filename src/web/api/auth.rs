@@ -62,7 +62,9 @@ pub async fn require_key(
     match found {
         Ok(Some((key_id, number))) => {
             req.extensions_mut().insert(ApiKey { key_id, number });
-            next.call(req).await.map(ServiceResponse::map_into_left_body)
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
         }
         Ok(None) => Ok(refuse(req, ApiError::unauthorized())),
         Err(e) => Ok(refuse(req, e)),

@@ -60,15 +60,20 @@ struct ChangeBody {
 }
 
 fn pairs(t: BTreeMap<String, TextsIn>) -> BTreeMap<String, (String, String)> {
-    t.into_iter().map(|(l, t)| (l, (t.title, t.notice))).collect()
+    t.into_iter()
+        .map(|(l, t)| (l, (t.title, t.notice)))
+        .collect()
 }
 
 fn refused(e: FormError) -> ApiError {
     match e {
         FormError::Invalid { field, problem } => ApiError::field(&field, problem),
-        e @ FormError::Exists(_) => {
-            ApiError::new(StatusCode::CONFLICT, 100, "Form already exists", e.to_string())
-        }
+        e @ FormError::Exists(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            100,
+            "Form already exists",
+            e.to_string(),
+        ),
         e @ FormError::NotFound(_) => ApiError::not_found(e.to_string()),
         FormError::Db(e) => e.into(),
     }
@@ -82,7 +87,12 @@ fn view(form: &Form, public_url: &str) -> Value {
         .texts
         .iter()
         .filter(|(l, _)| **l != form.language)
-        .map(|(l, t)| (l.code(), json!({"title": t.title, "notice": t.notice, "notice_sha256": t.notice_sha256})))
+        .map(|(l, t)| {
+            (
+                l.code(),
+                json!({"title": t.title, "notice": t.notice, "notice_sha256": t.notice_sha256}),
+            )
+        })
         .collect();
     let url = format!("{public_url}/f/{}", form.slug);
     let submissions = form.stats.submissions;

@@ -30,8 +30,12 @@ pub async fn set(
 ) -> Result<HttpResponse, ApiError> {
     let new: SetBody = body::json(payload).await?;
     let language = Language::parse(&new.language).map_err(|e| ApiError::field("language", e))?;
-    let action = Action::parse(&new.action)
-        .ok_or_else(|| ApiError::field("action", "must be stop, start, help or stop_promotions"))?;
+    let action = Action::parse(&new.action).ok_or_else(|| {
+        ApiError::field(
+            "action",
+            "must be stop, start, help, stop_promotions, confirm or preferences",
+        )
+    })?;
     if new.words.len() > 50 {
         return Err(ApiError::field("words", "at most 50 words"));
     }

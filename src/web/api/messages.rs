@@ -128,6 +128,7 @@ async fn submit(
         number: key.number,
         body,
         idempotency_key: idempotency_key(req)?,
+        asks_consent: false,
     };
     Ok(sending::submit(services, request).await?)
 }

@@ -7,6 +7,7 @@ mod home;
 mod sign_in;
 
 use super::endpoint::Endpoint;
+use super::page::{PageError, Problem};
 use super::session::TypedSession;
 use crate::services::Services;
 use crate::users;
@@ -14,7 +15,6 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::LOCATION;
 use actix_web::middleware::Next;
-use super::page::{PageError, Problem};
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 
 /// `/admin…`

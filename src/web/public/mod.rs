@@ -4,6 +4,7 @@
 mod landing;
 mod notice;
 mod opt_in;
+mod preferences;
 
 use super::assets;
 use super::endpoint::Endpoint;
@@ -20,6 +21,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/f/{slug}")
                 .get(opt_in::show)
                 .post(opt_in::submit)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/p/{token}")
+                .get(preferences::show)
+                .post(preferences::save)
                 .for_people(),
         )
         .service(

@@ -73,12 +73,25 @@ pub async fn show(
         .map_err(|e| page.internal(e))?;
     let prefilled = asked.t.as_deref().and_then(|t| {
         opt_in::prefilled_phone(&services, &form, t)
-            .inspect_err(|e| tracing::info!(form = %form.slug, problem = %e, "pre-filled link not used"))
+            .inspect_err(
+                |e| tracing::info!(form = %form.slug, problem = %e, "pre-filled link not used"),
+            )
             .ok()
     });
     let country = default_country(&req, page.locale);
-    let phone = prefilled.map(|p| p.as_e164().to_owned()).unwrap_or_default();
-    let view = form_page(page, &services, &form, country, phone, &[], FieldErrors::default()).await?;
+    let phone = prefilled
+        .map(|p| p.as_e164().to_owned())
+        .unwrap_or_default();
+    let view = form_page(
+        page,
+        &services,
+        &form,
+        country,
+        phone,
+        &[],
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(framed(&form, render(StatusCode::OK, &view)))
 }
 
@@ -119,7 +132,10 @@ pub async fn submit(
     }
     let Some(phone_number) = parsed_phone.filter(|_| errors.is_empty()) else {
         let view = form_page(page, &services, &form, country, phone, &ticked, errors).await?;
-        return Ok(framed(&form, render(StatusCode::UNPROCESSABLE_ENTITY, &view)));
+        return Ok(framed(
+            &form,
+            render(StatusCode::UNPROCESSABLE_ENTITY, &view),
+        ));
     };
     let info = req.connection_info();
     let submission = Submission {
@@ -138,10 +154,18 @@ pub async fn submit(
         Err(IntakeError::Throttled) => return Err(page.error(Problem::TooManyRequests)),
         Err(IntakeError::Internal(e)) => return Err(page.internal(e)),
     }
-    let number = numbers::by_id(&mut *services.db.pool.acquire().await.map_err(|e| page.internal(e))?, &form.business_number_id)
-        .await
-        .map_err(|e| page.internal(e))?
-        .ok_or_else(|| page.error(Problem::NotFound))?;
+    let number = numbers::by_id(
+        &mut *services
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| page.internal(e))?,
+        &form.business_number_id,
+    )
+    .await
+    .map_err(|e| page.internal(e))?
+    .ok_or_else(|| page.error(Problem::NotFound))?;
     let greeting = match page.locale {
         Locale::En => "Hello!",
         Locale::Es => "¡Hola!",
@@ -173,7 +197,12 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<FormPage, PageError> {
     let (notice_language, text) = form.text_in(page.locale);
-    let mut conn = services.db.pool.acquire().await.map_err(|e| page.internal(e))?;
+    let mut conn = services
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(|e| page.internal(e))?;
     let described = categories::described(&mut conn, page.locale)
         .await
         .map_err(|e| page.internal(e))?;
@@ -217,7 +246,9 @@ fn framed(form: &Form, mut response: HttpResponse) -> HttpResponse {
             &format!("frame-ancestors {}", form.frame_ancestors.join(" ")),
         );
         if let Ok(value) = HeaderValue::from_str(&policy) {
-            response.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+            response
+                .headers_mut()
+                .insert(CONTENT_SECURITY_POLICY, value);
         }
     }
     response

@@ -30,7 +30,12 @@ async fn a_form_without_the_right_token_is_refused_and_changes_nothing() {
         let r = app.post_form("/login", &fields(wrong)).await;
         assert_eq!(r.status(), 403, "{wrong:?}");
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
         let html = r.text().await.unwrap();
         assert!(html.contains("<h1>The form has expired</h1>"), "{html}");
         assert!(html.contains("Nothing was changed."));
