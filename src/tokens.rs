@@ -141,9 +141,10 @@ mod tests {
     #[test]
     fn altered_or_made_up_tokens_are_forged() {
         let token = seal(SECRET, Purpose::Preferences, b"contact", HOUR, 0);
+        // A character in the middle: the last one may carry only padding bits.
         let mut altered = token.clone().into_bytes();
-        let last = altered.len() - 1;
-        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        let middle = altered.len() / 2;
+        altered[middle] = if altered[middle] == b'A' { b'B' } else { b'A' };
         let altered = String::from_utf8(altered).unwrap();
         for bad in [
             altered.as_str(),

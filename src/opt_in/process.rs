@@ -1,9 +1,10 @@
 //! Records a queued submission and sends its welcome. A suppressed (erased)
 //! number gets nothing at all and leaves nothing behind. Otherwise each ticked
-//! category not already granted gets a `granted` event (pending its confirmation
-//! for a double opt-in) with the form, its notice version and hash, the language,
-//! IP and user agent as evidence, and the welcome template goes out through the
-//! sending core. The two steps are marked on the row, so a crash between them
+//! category the person has not already granted or asked for gets a `granted`
+//! event (pending its confirmation for a double opt-in) with the form, its notice
+//! version and hash, the language, IP and user agent as evidence, and the welcome
+//! template goes out through the sending core; a submission that asks for nothing
+//! new sends nothing. The two steps are marked on the row, so a crash between them
 //! sends the welcome later, once (its idempotency key is the submission's).
 
 use super::CONFIRM_PAYLOAD;
@@ -133,10 +134,10 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
             consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
         let mut events = Vec::new();
         for category in CategoryList::from_stored(&job.categories).names() {
-            if states
+            let asked = states
                 .get(category)
-                .is_some_and(|s| s.state == ConsentState::Granted)
-            {
+                .is_some_and(|s| matches!(s.state, ConsentState::Granted | ConsentState::Pending));
+            if asked {
                 continue;
             }
             let event = NewEvent {
@@ -152,6 +153,10 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
             events.push(consent::append(&mut tx, event).await?);
         }
         forwarding::consent_events(&mut tx, &events).await?;
+        if events.is_empty() {
+            tx.commit().await?;
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE form_submissions SET state = 'recorded' WHERE id = $1 AND claim_id = $2",
         )

@@ -263,6 +263,17 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Clicks what is at `selector` on this page (a checkbox, a radio button).
+    pub async fn tick(&self, selector: &str) {
+        self.client
+            .find(fantoccini::Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Clicks what is at `selector` and waits for the page it leads to.
     pub async fn click(&self, selector: &str) {
         self.eval("window.assentBeforeClick = true; return null;")
