@@ -65,6 +65,8 @@ pub struct OptInSettings {
     pub pending_ttl: Duration,
     /// How long a preference-center link works.
     pub preference_link_ttl: Duration,
+    /// How often one IP address, one phone number and one form may submit.
+    pub limits: [crate::throttle::Limit; 3],
 }
 
 impl Default for OptInSettings {
@@ -72,6 +74,7 @@ impl Default for OptInSettings {
         Self {
             pending_ttl: Duration::from_secs(7 * 24 * 60 * 60),
             preference_link_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            limits: crate::opt_in::LIMITS,
         }
     }
 }

@@ -9,9 +9,9 @@ use crate::services::Services;
 use crate::throttle::{self, Limit};
 use std::time::Duration;
 
-/// At most 10 submissions from one IP address in 10 minutes, 3 for one phone
-/// number in an hour (so the form cannot be used to message a stranger again and
-/// again), and 600 a minute for one form (documented in README).
+/// By default at most 10 submissions from one IP address in 10 minutes, 3 for
+/// one phone number in an hour (so the form cannot be used to message a stranger
+/// again and again), and 600 a minute for one form (documented in README).
 pub const LIMITS: [Limit; 3] = [
     Limit {
         what: "form-ip",
@@ -61,7 +61,7 @@ pub async fn submit(s: &Services, form: &Form, sub: Submission) -> Result<(), In
         sub.phone.as_e164().to_owned(),
         form.slug.clone(),
     ];
-    for (limit, key) in LIMITS.into_iter().zip(keys) {
+    for (limit, key) in s.opt_in.limits.into_iter().zip(keys) {
         if !throttle::hit(&mut w, &s.secret, limit, &key).await? {
             w.commit().await?;
             tracing::info!(form = %form.slug, limit = limit.what, "form submission throttled");

@@ -14,7 +14,7 @@ mod process;
 
 pub use confirm::{CONFIRM_PAYLOAD, confirm, contact_card};
 pub use expiry::expire_due;
-pub use intake::{IntakeError, Submission, submit};
+pub use intake::{IntakeError, LIMITS, Submission, submit};
 pub use prefill::{Prefilled, prefilled_link, prefilled_phone};
 pub use process::process_one;
 
