@@ -1,6 +1,7 @@
 //! Pages anyone may open. They show nothing internal: no ids, no providers, no
 //! numbers but the business's own.
 
+mod entry_points;
 mod landing;
 mod notice;
 mod opt_in;
@@ -20,6 +21,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/f/{slug}")
                 .get(opt_in::show)
                 .post(opt_in::submit)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/l/{code}")
+                .get(entry_points::visit)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/qr/{code}.png")
+                .get(entry_points::png)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/qr/{code}.svg")
+                .get(entry_points::svg)
                 .for_people(),
         )
         .service(
