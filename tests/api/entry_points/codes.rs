@@ -56,3 +56,29 @@ async fn a_code_another_number_uses_is_refused_with_409() {
     assert_eq!(r.status(), 302);
     assert!(location(&r).starts_with("https://wa.me/34911234567?"));
 }
+
+#[tokio::test]
+async fn two_numbers_making_the_same_code_at_once_get_one_entry_point() {
+    let app = TestApp::spawn().await;
+    let other = app
+        .add_number(new_number("100000000000002", "+34911234567"))
+        .await;
+    let key = app.api_key_for(&other, "second").await;
+    for round in 0..5 {
+        let code = format!("RACE-{round}");
+        let body = json!({"code": code, "name": "Race", "categories": ["offers"]});
+        let (a, b) = tokio::join!(
+            app.post_json("/api/v1/entry-points", &app.api_key, &body),
+            app.post_json("/api/v1/entry-points", &key, &body),
+        );
+        let mut statuses = [a.0.as_u16(), b.0.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "round {round}: {a:?} {b:?}");
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM entry_points WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "round {round}");
+    }
+}
