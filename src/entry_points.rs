@@ -1,11 +1,14 @@
 //! Entry points (SPEC §6): a marketer's wa.me link with a prefilled text that
-//! carries a reference code, the categories it asks for, and its anonymous decline
-//! count. A person's first message that contains the code is attributed to it.
+//! carries a reference code, the categories it asks for, and its anonymous
+//! counters (visits of the tracking link, chats started, terms accepted and
+//! declined). A person's first message that contains the code is attributed to it.
+//! Codes are unique across every number: the public links (`/l/{code}`,
+//! `/qr/{code}.png`) name the code alone.
 
 use crate::categories;
-use crate::db::{Db, now_ms};
+use crate::db::{Backend, Db, now_ms};
 use crate::domain::{CategoryList, CategoryName, Locale};
-use crate::numbers::BusinessNumber;
+use crate::numbers::{self, BusinessNumber};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -18,8 +21,67 @@ pub struct EntryPoint {
     pub prefilled_text: String,
     pub language: Locale,
     pub wa_me_url: String,
+    /// The same as `stats.declined`, kept for the clients that read it.
     pub declines: i64,
+    pub stats: Stats,
     pub created_at: i64,
+}
+
+/// Anonymous counters: nobody, no address and no time is kept with them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Hits of the tracking link `/l/{code}`.
+    pub visits: i64,
+    /// People whose first message was attributed to the entry point.
+    pub chats_started: i64,
+    /// Of those, how many accepted the terms.
+    pub accepted: i64,
+    /// And how many declined them.
+    pub declined: i64,
+    /// `accepted / chats_started`, 0 when no chat started.
+    pub conversion: f64,
+}
+
+impl Stats {
+    fn new(visits: i64, chats_started: i64, accepted: i64, declined: i64) -> Self {
+        let conversion = if chats_started > 0 {
+            // Four decimals are plenty for a rate.
+            (accepted as f64 / chats_started as f64 * 10_000.0).round() / 10_000.0
+        } else {
+            0.0
+        };
+        Self {
+            visits,
+            chats_started,
+            accepted,
+            declined,
+            conversion,
+        }
+    }
+}
+
+/// What an anonymous counter of an entry point counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// A hit of the tracking link.
+    Visit,
+    /// A person's first message attributed to the entry point.
+    ChatStarted,
+    /// Terms accepted by a person the entry point brought.
+    Accepted,
+    /// Terms declined (through no entry point: counted on the number).
+    Declined,
+}
+
+impl Counter {
+    fn column(self) -> &'static str {
+        match self {
+            Counter::Visit => "visits",
+            Counter::ChatStarted => "chats_started",
+            Counter::Accepted => "accepted",
+            Counter::Declined => "declines",
+        }
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -30,6 +92,9 @@ struct Row {
     prefilled_text: String,
     language: String,
     declines: i64,
+    visits: i64,
+    chats_started: i64,
+    accepted: i64,
     created_at: i64,
 }
 
@@ -43,19 +108,41 @@ impl Row {
             name: self.name,
             prefilled_text: self.prefilled_text,
             declines: self.declines,
+            stats: Stats::new(
+                self.visits,
+                self.chats_started,
+                self.accepted,
+                self.declines,
+            ),
             created_at: self.created_at,
         }
     }
 }
 
-/// `https://wa.me/<digits>?text=<text>`: digits only, as WhatsApp requires, and
-/// the text percent-encoded (spaces as %20, which every WhatsApp client reads).
+/// `https://wa.me/<digits>?text=<text>`, as WhatsApp requires it: the display
+/// number's digits alone (no `+`, no spaces or dashes, no leading zeros), and the
+/// text percent-encoded as UTF-8 (spaces as %20, which every WhatsApp client
+/// reads; emoji and every script too).
 pub fn wa_me_url(number: &BusinessNumber, text: &str) -> String {
+    wa_me(&number.display_number, text)
+}
+
+fn wa_me(display_number: &str, text: &str) -> String {
+    let digits: String = display_number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     format!(
         "https://wa.me/{}?text={}",
-        number.display_digits(),
+        digits.trim_start_matches('0'),
         utf8_percent_encode(text, NON_ALPHANUMERIC)
     )
+}
+
+/// The tracking link: `{public_url}/l/{code}` counts a visit and redirects to the
+/// wa.me link. Codes are letters, digits, `-` and `_`: safe in a path as they are.
+pub fn tracking_url(public_url: &str, code: &str) -> String {
+    format!("{public_url}/l/{code}")
 }
 
 pub struct NewEntryPoint {
@@ -70,7 +157,9 @@ pub struct NewEntryPoint {
 pub enum EntryPointError {
     #[error("{0}: {1}")]
     Invalid(&'static str, String),
-    #[error("an entry point with code {0:?} already exists for this number")]
+    #[error(
+        "an entry point with code {0:?} already exists (codes are unique across every number: the public links name the code alone)"
+    )]
     Exists(String),
     #[error(transparent)]
     Db(#[from] anyhow::Error),
@@ -86,6 +175,17 @@ pub async fn create(
     new: NewEntryPoint,
 ) -> Result<EntryPoint, EntryPointError> {
     let mut w = db.write().await.map_err(anyhow::Error::from)?;
+    if db.backend == Backend::Postgres {
+        // Two numbers making the same code at once must not both see it free (there
+        // is no unique index on the code alone: older installs may hold duplicates).
+        // SQLite's write lock already serialises this.
+        sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(hashtext('assent entry point codes'))) AS l",
+        )
+        .execute(&mut *w)
+        .await
+        .map_err(anyhow::Error::from)?;
+    }
     let created = create_in(&mut w, number, new).await?;
     w.commit().await.map_err(anyhow::Error::from)?;
     Ok(created)
@@ -148,7 +248,7 @@ async fn create_in(
             "must be at most 500 characters, without control characters",
         ));
     }
-    if find(conn, number, &code).await?.is_some() {
+    if taken(conn, &code).await? {
         return Err(EntryPointError::Exists(code));
     }
     sqlx::query(
@@ -170,7 +270,18 @@ async fn create_in(
         .ok_or_else(|| anyhow::anyhow!("entry point vanished right after it was made"))?)
 }
 
-const COLUMNS: &str = "code, name, categories, prefilled_text, language, declines, created_at";
+const COLUMNS: &str = "code, name, categories, prefilled_text, language, declines, visits, \
+     chats_started, accepted, created_at";
+
+/// Whether any number has an entry point with this code.
+async fn taken(conn: &mut AnyConnection, code: &str) -> anyhow::Result<bool> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM entry_points WHERE code = $1 LIMIT 1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
+}
 
 pub async fn find(
     conn: &mut AnyConnection,
@@ -216,25 +327,62 @@ pub async fn named_in(
     Ok(all.into_iter().find(|e| text.contains(&e.code)))
 }
 
-/// Counts a decline, anonymously: on the entry point, or on the number when the
-/// person came through none.
-pub async fn count_decline(
+/// Moves one anonymous counter of the number's entry point `code`. Without an
+/// entry point only a decline is counted, on the number itself; the rest have
+/// nothing to count on.
+pub async fn count(
     conn: &mut AnyConnection,
     business_number_id: &str,
     code: Option<&str>,
+    counter: Counter,
 ) -> anyhow::Result<()> {
-    match code {
-        Some(code) => sqlx::query(
-            "UPDATE entry_points SET declines = declines + 1 WHERE business_number_id = $1 AND code = $2",
-        )
+    let column = counter.column();
+    let statement = match (code, counter) {
+        (Some(code), _) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE entry_points SET {column} = {column} + 1 WHERE business_number_id = $1 AND code = $2"
+        )))
         .bind(business_number_id)
-        .bind(code),
-        None => sqlx::query("UPDATE business_numbers SET declines = declines + 1 WHERE id = $1")
-            .bind(business_number_id),
-    }
-    .execute(&mut *conn)
-    .await?;
+        .bind(code.to_owned()),
+        (None, Counter::Declined) => {
+            sqlx::query("UPDATE business_numbers SET declines = declines + 1 WHERE id = $1")
+                .bind(business_number_id)
+        }
+        (None, _) => return Ok(()),
+    };
+    statement.execute(&mut *conn).await?;
     Ok(())
+}
+
+/// The entry point a public link names, with its number: codes are unique, but an
+/// install from before they were may hold one twice, and then the oldest answers.
+pub async fn public(db: &Db, code: &str) -> anyhow::Result<Option<(BusinessNumber, EntryPoint)>> {
+    let mut conn = db.pool.acquire().await?;
+    let owner: Option<(String,)> = sqlx::query_as(
+        "SELECT business_number_id FROM entry_points WHERE code = $1 \
+         ORDER BY created_at, business_number_id LIMIT 1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((number_id,)) = owner else {
+        return Ok(None);
+    };
+    let Some(number) = numbers::by_id(&mut conn, &number_id).await? else {
+        return Ok(None);
+    };
+    Ok(find(&mut conn, &number, code).await?.map(|ep| (number, ep)))
+}
+
+/// A hit of the tracking link: counts the visit (nothing else: no address, no
+/// cookie, no time) and returns the wa.me link to send the visitor on to.
+pub async fn visit(db: &Db, code: &str) -> anyhow::Result<Option<String>> {
+    let Some((number, ep)) = public(db, code).await? else {
+        return Ok(None);
+    };
+    let mut w = db.write().await?;
+    count(&mut w, &number.id, Some(&ep.code), Counter::Visit).await?;
+    w.commit().await?;
+    Ok(Some(ep.wa_me_url))
 }
 
 /// A number's entry points, oldest first.
@@ -248,4 +396,83 @@ pub async fn by_code(
     code: &str,
 ) -> anyhow::Result<Option<EntryPoint>> {
     find(&mut *db.pool.acquire().await?, number, code).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "Hi";
+
+    #[test]
+    fn wa_me_links_carry_the_display_numbers_digits_alone() {
+        for (display, digits) in [
+            ("+1 202-555-0100", "12025550100"),
+            ("+12025550100", "12025550100"),
+            ("+34 612 34 56 78", "34612345678"),
+            ("+55 (11) 91234-5678", "5511912345678"),
+            ("+91 98765 43210", "919876543210"),
+            ("+44 20 7946 0958", "442079460958"),
+            // Written the international way with 00: still no leading zeros.
+            ("0044 20 7946 0958", "442079460958"),
+        ] {
+            assert_eq!(
+                wa_me(display, TEXT),
+                format!("https://wa.me/{digits}?text=Hi"),
+                "{display}"
+            );
+        }
+    }
+
+    #[test]
+    fn wa_me_texts_are_percent_encoded_as_utf8() {
+        for (text, encoded) in [
+            (
+                "Send me the spring offers SPRING26",
+                "Send%20me%20the%20spring%20offers%20SPRING26",
+            ),
+            // Accents (precomposed) and Spanish punctuation.
+            (
+                "¿Qué tal? Ofertas de café SPRING-26",
+                "%C2%BFQu%C3%A9%20tal%3F%20Ofertas%20de%20caf%C3%A9%20SPRING%2D26",
+            ),
+            (
+                "Olá, promoção ☀️ 🎉 SUN_1",
+                "Ol%C3%A1%2C%20promo%C3%A7%C3%A3o%20%E2%98%80%EF%B8%8F%20%F0%9F%8E%89%20SUN%5F1",
+            ),
+            // Arabic: right to left, encoded in logical order.
+            ("مرحبا EID24", "%D9%85%D8%B1%D8%AD%D8%A8%D8%A7%20EID24"),
+            ("你好 CNY", "%E4%BD%A0%E5%A5%BD%20CNY"),
+            ("Привет RU1", "%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82%20RU1"),
+            // What would break the query string is encoded too.
+            ("a&b=c+d#e/f?g", "a%26b%3Dc%2Bd%23e%2Ff%3Fg"),
+            ("line\nbreak", "line%0Abreak"),
+        ] {
+            assert_eq!(
+                wa_me("+1 202 555 0100", text),
+                format!("https://wa.me/12025550100?text={encoded}"),
+                "{text}"
+            );
+            let decoded = percent_encoding::percent_decode_str(encoded)
+                .decode_utf8()
+                .unwrap();
+            assert_eq!(decoded, text);
+        }
+    }
+
+    #[test]
+    fn conversion_is_accepted_over_chats_started() {
+        assert_eq!(Stats::new(10, 0, 0, 0).conversion, 0.0);
+        assert_eq!(Stats::new(10, 4, 1, 2).conversion, 0.25);
+        assert_eq!(Stats::new(0, 3, 2, 1).conversion, 0.6667);
+        assert_eq!(Stats::new(0, 2, 2, 0).conversion, 1.0);
+    }
+
+    #[test]
+    fn tracking_links_name_the_code() {
+        assert_eq!(
+            tracking_url("https://assent.example", "SPRING-26"),
+            "https://assent.example/l/SPRING-26"
+        );
+    }
 }

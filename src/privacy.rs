@@ -69,10 +69,11 @@ pub async fn decline(
     // Only a decline of terms that were shown counts (an old button pressed later
     // does not).
     if contact.terms_sent_at.is_some() {
-        entry_points::count_decline(
+        entry_points::count(
             conn,
             &contact.business_number_id,
             contact.entry_point.as_deref(),
+            entry_points::Counter::Declined,
         )
         .await?;
     }

@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod console;
 mod corpus;
+mod entry_points;
 mod forms;
 mod forwarding;
 mod gate;

@@ -25,6 +25,13 @@ impl Conversation<'_, '_> {
             return Ok(());
         };
         contacts::attribute(tx, &self.contact.id, &ep.code, ep.language).await?;
+        entry_points::count(
+            tx,
+            &self.change.number.id,
+            Some(&ep.code),
+            entry_points::Counter::ChatStarted,
+        )
+        .await?;
         self.contact.entry_point = Some(ep.code);
         self.contact.language.get_or_insert(ep.language);
         Ok(())

@@ -104,6 +104,13 @@ impl Conversation<'_, '_> {
         let granted = signals::grant(tx, &self.contact, &names, &how).await?;
         self.tell(tx, granted).await?;
         contacts::terms_accepted(tx, &self.contact.id).await?;
+        crate::entry_points::count(
+            tx,
+            &number.id,
+            self.contact.entry_point.as_deref(),
+            crate::entry_points::Counter::Accepted,
+        )
+        .await?;
         // What they wrote before accepting now reaches the business, in order.
         for (held_id, body) in received::held(tx, &self.contact.id).await? {
             if let Some(body) = body.and_then(|b| serde_json::from_str::<Value>(&b).ok()) {

@@ -1,6 +1,7 @@
 //! Pages anyone may open. They show nothing internal: no ids, no providers, no
 //! numbers but the business's own.
 
+mod entry_points;
 mod landing;
 mod notice;
 mod opt_in;
@@ -27,6 +28,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/p/{token}")
                 .get(preferences::show)
                 .post(preferences::save)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/l/{code}")
+                .get(entry_points::visit)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/qr/{code}.png")
+                .get(entry_points::png)
+                .for_people(),
+        )
+        .service(
+            Endpoint::new("/qr/{code}.svg")
+                .get(entry_points::svg)
                 .for_people(),
         )
         .service(
