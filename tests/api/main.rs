@@ -15,6 +15,7 @@ mod ledger;
 mod mo_flow;
 mod ops;
 mod pages;
+mod preferences;
 mod sending;
 mod serve;
 mod templates;
