@@ -18,6 +18,7 @@ mod pages;
 mod preferences;
 mod sending;
 mod serve;
+mod suppressed;
 mod templates;
 mod validation;
 mod webhooks;
