@@ -96,6 +96,15 @@ pub struct Word {
     pub word: String,
 }
 
+/// The action a built-in word (normalised) means, in any language.
+fn built_in_action(word: &str) -> Option<Action> {
+    Locale::ALL.iter().find_map(|l| {
+        Action::ALL
+            .into_iter()
+            .find(|a| defaults(l.code(), *a).iter().any(|w| normalise(w) == word))
+    })
+}
+
 /// The words in effect for a number: the defaults, and the words it added.
 pub async fn effective(
     conn: &mut AnyConnection,
@@ -119,7 +128,10 @@ pub async fn effective(
             let added = own
                 .iter()
                 .filter(|(l, a, _)| l == language && a == action.as_str())
-                .map(|(_, _, w)| w.clone());
+                .map(|(_, _, w)| w.clone())
+                // Rows written before words of other actions were refused: a built-in
+                // word keeps its meaning, as Assent's texts name it.
+                .filter(|w| built_in_action(w).is_none_or(|a| a == action));
             for word in defaults(language, action)
                 .iter()
                 .map(|w| normalise(w))
@@ -141,17 +153,71 @@ pub async fn effective(
     Ok(words)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum KeywordError {
+    #[error("{field}: {problem}")]
+    Invalid { field: String, problem: String },
+    #[error(transparent)]
+    Db(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for KeywordError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
 /// Sets the words a number adds to one (language, action), replacing those it
-/// added before; an empty list leaves the defaults alone.
+/// added before; an empty list removes them, the defaults stay. A word that
+/// already means another action (built in, in any language, or added by this
+/// number) is refused: Assent's texts name the built-in words, and each must do
+/// what the text says.
 pub async fn set(
     db: &Db,
     business_number_id: &str,
     language: &Language,
     action: Action,
     words: &[String],
-) -> anyhow::Result<()> {
-    let language = language.as_str();
+) -> Result<(), KeywordError> {
+    let invalid = |field: String, problem: String| KeywordError::Invalid { field, problem };
+    if words.len() > 50 {
+        return Err(invalid("words".into(), "at most 50 words".into()));
+    }
     let mut tx = db.write().await?;
+    let others: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, word FROM keywords WHERE business_number_id = $1 AND action <> $2",
+    )
+    .bind(business_number_id)
+    .bind(action.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut normalised = Vec::with_capacity(words.len());
+    for (n, raw) in words.iter().enumerate() {
+        let word = normalise(raw);
+        if word.is_empty() || word.chars().count() > 40 || word.chars().any(char::is_control) {
+            return Err(invalid(
+                format!("words[{n}]"),
+                "must be 1 to 40 characters, without control characters".into(),
+            ));
+        }
+        let taken = built_in_action(&word)
+            .filter(|a| *a != action)
+            .map(|a| format!("\"{word}\" is a built-in word for {}", a.as_str()))
+            .or_else(|| {
+                others
+                    .iter()
+                    .find(|(_, w)| *w == word)
+                    .map(|(a, _)| format!("\"{word}\" is already this number's word for {a}"))
+            });
+        if let Some(taken) = taken {
+            return Err(invalid(
+                format!("words[{n}]"),
+                format!("{taken}; a word can mean one action only, pick another"),
+            ));
+        }
+        normalised.push(word);
+    }
+    let language = language.as_str();
     sqlx::query(
         "DELETE FROM keywords WHERE business_number_id = $1 AND language = $2 AND action = $3",
     )
@@ -160,7 +226,7 @@ pub async fn set(
     .bind(action.as_str())
     .execute(&mut *tx)
     .await?;
-    for word in words {
+    for word in normalised {
         sqlx::query(
             "INSERT INTO keywords (business_number_id, language, action, word) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
@@ -168,7 +234,7 @@ pub async fn set(
         .bind(business_number_id)
         .bind(language)
         .bind(action.as_str())
-        .bind(normalise(word))
+        .bind(word)
         .execute(&mut *tx)
         .await?;
     }

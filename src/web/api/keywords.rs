@@ -4,7 +4,7 @@ use super::auth::ApiKey;
 use super::body;
 use super::error::ApiError;
 use crate::domain::Language;
-use crate::keywords::{self, Action};
+use crate::keywords::{self, Action, KeywordError};
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -36,19 +36,11 @@ pub async fn set(
             "must be stop, start, help, stop_promotions, confirm or preferences",
         )
     })?;
-    if new.words.len() > 50 {
-        return Err(ApiError::field("words", "at most 50 words"));
-    }
-    for (n, w) in new.words.iter().enumerate() {
-        let normal = keywords::normalise(w);
-        if normal.is_empty() || normal.chars().count() > 40 || normal.chars().any(char::is_control)
-        {
-            return Err(ApiError::field(
-                &format!("words[{n}]"),
-                "must be 1 to 40 characters, without control characters",
-            ));
-        }
-    }
-    keywords::set(&services.db, &key.number.id, &language, action, &new.words).await?;
+    keywords::set(&services.db, &key.number.id, &language, action, &new.words)
+        .await
+        .map_err(|e| match e {
+            KeywordError::Invalid { field, problem } => ApiError::field(&field, problem),
+            KeywordError::Db(e) => e.into(),
+        })?;
     list(key, services).await
 }

@@ -167,16 +167,37 @@ async fn every_keyword_a_text_names_works_after_the_number_added_its_own() {
 async fn a_word_the_texts_name_cannot_be_taken_for_another_action() {
     let app = TestApp::spawn().await;
     // A number tries to make words Assent's texts name mean something else: the
-    // API refuses (400), or the words keep doing what the texts say.
-    for (language, action, words) in [
-        ("en", "stop", vec!["HELP", "START"]),
-        ("en", "help", vec!["STOP"]),
-        ("es", "stop", vec!["ALTA", "AYUDA"]),
-        ("pt", "help", vec!["SAIR"]),
-        ("pt", "stop", vec!["VOLTAR"]),
+    // API refuses (400, naming the word), changes nothing, and the words keep doing
+    // what the texts say.
+    let (_, before) = app.get_json("/api/v1/keywords", Some(&app.api_key)).await;
+    for (language, action, words, refused) in [
+        ("en", "stop", vec!["HALT", "HELP", "START"], 1),
+        ("en", "help", vec!["STOP"], 0),
+        ("es", "stop", vec!["ALTA", "AYUDA"], 0),
+        ("pt", "help", vec!["SAIR"], 0),
+        ("pt", "stop", vec!["VOLTAR"], 0),
+        // Another language's built-in word means its action here too.
+        ("en", "start", vec!["BAJA"], 0),
     ] {
-        add_words(&app, language, action, &words).await;
+        let (status, body) = app
+            .post_json(
+                "/api/v1/keywords",
+                &app.api_key,
+                &json!({"language": language, "action": action, "words": words}),
+            )
+            .await;
+        assert_eq!(status, 400, "{language} {action} {words:?}: {body}");
+        let detail = details(&body);
+        assert!(
+            detail.contains(&format!("words[{refused}]")) && detail.contains("another"),
+            "{body}"
+        );
     }
+    let (_, after) = app.get_json("/api/v1/keywords", Some(&app.api_key)).await;
+    assert_eq!(after, before, "a refused list changes nothing");
+    // A word the number added for one action cannot be added for another.
+    assert_eq!(add_words(&app, "en", "help", &["OPTIONS"]).await, 200);
+    assert_eq!(add_words(&app, "es", "stop", &["OPTIONS"]).await, 400);
     let people = people_in_each_language(&app, 90).await;
     for (who, l) in people.iter().zip(&LANGUAGES) {
         every_named_word_acts(&app, who, l).await;
