@@ -52,21 +52,53 @@ pub async fn current(
         return Ok(found);
     }
     let body = default_text(locale, number.name());
-    sqlx::query(
-        "INSERT INTO notices (id, business_number_id, language, version, body, sha256, created_at) \
-         VALUES ($1, $2, $3, 'chat-1', $4, $5, $6) ON CONFLICT DO NOTHING",
+    // Two instances may make it at once: one row wins, both read it back.
+    insert(
+        conn,
+        &NewVersion {
+            business_number_id: &number.id,
+            locale,
+            version: "chat-1",
+            body: &body,
+            form: None,
+        },
     )
-    .bind(new_id())
-    .bind(&number.id)
-    .bind(language)
-    .bind(&body)
-    .bind(crate::digest::sha256_hex(body.as_bytes()))
-    .bind(now_ms())
-    .execute(&mut *conn)
     .await?;
     newest(conn, &number.id, language)
         .await?
         .ok_or_else(|| anyhow::anyhow!("notice vanished right after it was made"))
+}
+
+/// A version of a notice as it is written once and never changed.
+pub struct NewVersion<'a> {
+    pub business_number_id: &'a str,
+    pub locale: Locale,
+    /// `chat-N` for the chat's terms, `{slug}-vN` for a form's.
+    pub version: &'a str,
+    pub body: &'a str,
+    /// For a form's notice: the form's id and its title in this language.
+    pub form: Option<(&'a str, &'a str)>,
+}
+
+/// Writes a version, with the SHA-256 every consent event that names it carries. A
+/// version that exists already is left as it is.
+pub async fn insert(conn: &mut AnyConnection, new: &NewVersion<'_>) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO notices (id, business_number_id, language, version, body, sha256, created_at, form_id, title) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(new.business_number_id)
+    .bind(new.locale.code())
+    .bind(new.version)
+    .bind(new.body)
+    .bind(crate::digest::sha256_hex(new.body.as_bytes()))
+    .bind(now_ms())
+    .bind(new.form.map(|(id, _)| id))
+    .bind(new.form.map(|(_, title)| title))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn newest(

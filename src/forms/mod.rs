@@ -8,9 +8,9 @@ mod settings;
 
 pub use settings::{FormChange, FormError, NewForm, Texts, Welcome, create, update};
 
-use crate::db::{Db, new_id, now_ms};
-use crate::digest::sha256_hex;
+use crate::db::Db;
 use crate::domain::{CategoryList, Language, Locale, TemplateName};
+use crate::notices;
 use crate::numbers::BusinessNumber;
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -85,8 +85,10 @@ pub fn slug_of(source_ref: &str) -> Option<&str> {
     source_ref.strip_prefix("form:")
 }
 
+/// `{slug}-vN`: never a chat notice's `chat-N`, and the slug and number read back
+/// from it unambiguously.
 fn version_label(slug: &str, version: i64) -> String {
-    format!("{slug}-{version}")
+    format!("{slug}-v{version}")
 }
 
 #[derive(sqlx::FromRow)]
@@ -241,21 +243,18 @@ async fn write_texts(
     version: i64,
     texts: &BTreeMap<Locale, Texts>,
 ) -> anyhow::Result<()> {
+    let version = version_label(slug, version);
     for (locale, t) in texts {
-        sqlx::query(
-            "INSERT INTO notices (id, business_number_id, language, version, body, sha256, created_at, form_id, title) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        notices::insert(
+            conn,
+            &notices::NewVersion {
+                business_number_id,
+                locale: *locale,
+                version: &version,
+                body: &t.notice,
+                form: Some((form_id, &t.title)),
+            },
         )
-        .bind(new_id())
-        .bind(business_number_id)
-        .bind(locale.code())
-        .bind(version_label(slug, version))
-        .bind(&t.notice)
-        .bind(sha256_hex(t.notice.as_bytes()))
-        .bind(now_ms())
-        .bind(form_id)
-        .bind(&t.title)
-        .execute(&mut *conn)
         .await?;
     }
     Ok(())

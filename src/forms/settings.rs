@@ -60,6 +60,8 @@ pub enum FormError {
     Exists(String),
     #[error("no form with slug \"{0}\" for this number")]
     NotFound(String),
+    #[error("form \"{0}\" was changed by another request meanwhile; read it again and retry")]
+    Changed(String),
     #[error(transparent)]
     Db(#[from] anyhow::Error),
 }
@@ -316,9 +318,9 @@ pub async fn update(
     } else {
         form.notice_version + 1
     };
-    sqlx::query(
+    let written = sqlx::query(
         "UPDATE forms SET categories = $1, double_opt_in = $2, welcome_template = $3, welcome_language = $4, \
-         frame_ancestors = $5, notice_version = $6, updated_at = $7 WHERE id = $8",
+         frame_ancestors = $5, notice_version = $6, updated_at = $7 WHERE id = $8 AND notice_version = $9",
     )
     .bind(categories.to_stored())
     .bind(i64::from(change.double_opt_in.unwrap_or(form.double_opt_in)))
@@ -328,8 +330,13 @@ pub async fn update(
     .bind(version)
     .bind(now_ms())
     .bind(&form.id)
+    // Another change committed first (several instances): its words must not be lost.
+    .bind(form.notice_version)
     .execute(&mut *w)
     .await?;
+    if written.rows_affected() == 0 {
+        return Err(FormError::Changed(form.slug));
+    }
     if !unchanged {
         write_texts(&mut w, &form.id, &number.id, &form.slug, version, &texts).await?;
     }

@@ -68,12 +68,9 @@ fn pairs(t: BTreeMap<String, TextsIn>) -> BTreeMap<String, (String, String)> {
 fn refused(e: FormError) -> ApiError {
     match e {
         FormError::Invalid { field, problem } => ApiError::field(&field, problem),
-        e @ FormError::Exists(_) => ApiError::new(
-            StatusCode::CONFLICT,
-            100,
-            "Form already exists",
-            e.to_string(),
-        ),
+        e @ (FormError::Exists(_) | FormError::Changed(_)) => {
+            ApiError::new(StatusCode::CONFLICT, 100, "Conflict", e.to_string())
+        }
         e @ FormError::NotFound(_) => ApiError::not_found(e.to_string()),
         FormError::Db(e) => e.into(),
     }

@@ -20,7 +20,7 @@ async fn a_form_is_created_with_its_link_embed_snippet_and_first_notice_version(
         "{embed}"
     );
     assert_eq!(form["double_opt_in"], true, "double opt-in by default");
-    assert_eq!(form["notice_version"], "spring-1");
+    assert_eq!(form["notice_version"], "spring-v1");
     assert_eq!(
         form["notice_sha256"],
         sha256_hex(form_body("x")["notice"].as_str().unwrap()).as_str()
@@ -72,12 +72,12 @@ async fn changing_the_words_makes_a_new_notice_version_and_other_settings_do_not
     };
     let (status, form) = patch(json!({"categories": ["offers"], "double_opt_in": false})).await;
     assert_eq!(status, 200, "{form}");
-    assert_eq!(form["notice_version"], "news-1", "settings are not words");
+    assert_eq!(form["notice_version"], "news-v1", "settings are not words");
     assert_eq!(form["categories"], json!(["offers"]));
     assert_eq!(form["double_opt_in"], false);
 
     let (_, form) = patch(json!({"notice": "A new text."})).await;
-    assert_eq!(form["notice_version"], "news-2");
+    assert_eq!(form["notice_version"], "news-v2");
     assert_eq!(form["notice"], "A new text.");
     assert_eq!(form["notice_sha256"], sha256_hex("A new text.").as_str());
     assert_eq!(
@@ -86,11 +86,11 @@ async fn changing_the_words_makes_a_new_notice_version_and_other_settings_do_not
     );
     let (_, form) =
         patch(json!({"translations": {"pt": {"title": "Novidades", "notice": "Texto."}}})).await;
-    assert_eq!(form["notice_version"], "news-3");
+    assert_eq!(form["notice_version"], "news-v3");
     assert_eq!(form["translations"]["pt"]["notice"], "Texto.");
     let (_, form) = patch(json!({"notice": "A new text."})).await;
     assert_eq!(
-        form["notice_version"], "news-3",
+        form["notice_version"], "news-v3",
         "the same words are the same version"
     );
     let (status, answer) = patch(json!({"slug": "other"})).await;
@@ -169,4 +169,43 @@ async fn a_form_belongs_to_its_number_only() {
         (status.as_u16(), list["data"].as_array().unwrap().len()),
         (200, 0)
     );
+}
+
+#[tokio::test]
+async fn a_form_named_chat_and_the_chat_terms_keep_notices_of_their_own() {
+    use crate::helpers::chat::*;
+    let app = TestApp::spawn().await;
+    let form = app.with_form(form_body("chat")).await;
+    assert_eq!(form["notice_version"], "chat-v1");
+
+    let wa_id = person(1);
+    text(&app, &wa_id, "Hi").await;
+    let sent = app.sent_to(&wa_id).await;
+    let terms = terms_messages(&sent);
+    assert_eq!(terms.len(), 1, "the chat terms go out: {sent:?}");
+    let (_, notice_id) = notice_link(&said(terms[0]));
+    let (version, body): (String, String) =
+        sqlx::query_as("SELECT version, body FROM notices WHERE id = $1")
+            .bind(&notice_id)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert_eq!(version, "chat-1");
+    assert_ne!(
+        body,
+        form["notice"].as_str().unwrap(),
+        "the chat's own terms"
+    );
+
+    let changed = app
+        .client
+        .patch(app.url("/api/v1/forms/chat"))
+        .bearer_auth(&app.api_key)
+        .json(&json!({"notice": "New words."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let changed: serde_json::Value = changed.json().await.unwrap();
+    assert_eq!(changed["notice_version"], "chat-v2");
 }

@@ -202,7 +202,7 @@ async fn a_double_opt_in_is_recorded_pending_with_its_evidence_and_welcomed() {
                 "granted".into(),
                 "web_form".into(),
                 Some("form:join".into()),
-                Some("join-1".into()),
+                Some("join-v1".into()),
                 Some(notice_sha.clone()),
                 Some("es".into()),
                 Some(WELCOME.into())
@@ -319,8 +319,8 @@ async fn each_event_names_the_notice_version_the_person_was_shown() {
     );
     app.settle().await;
     let recorded = events(&app).await;
-    assert_eq!(recorded[0].4.as_deref(), Some("join-1"));
-    assert_eq!(recorded[1].4.as_deref(), Some("join-2"));
+    assert_eq!(recorded[0].4.as_deref(), Some("join-v1"));
+    assert_eq!(recorded[1].4.as_deref(), Some("join-v2"));
     assert_eq!(
         recorded[1].5.as_deref(),
         Some(sha256_hex("Version two of the notice.").as_str())
