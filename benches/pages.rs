@@ -38,10 +38,13 @@ async fn main() -> anyhow::Result<()> {
     let s = app.services().clone();
     tokio::spawn(app.run_until_stopped());
 
-    let number = assent::numbers::by_phone_number_id(&mut *s.db.pool.acquire().await?, "100000000000001")
+    let number =
+        assent::numbers::by_phone_number_id(&mut *s.db.pool.acquire().await?, "100000000000001")
+            .await?
+            .expect("sandbox number");
+    let key = assent::api_keys::create(&s.db, &number.id, "bench")
         .await?
-        .expect("sandbox number");
-    let key = assent::api_keys::create(&s.db, &number.id, "bench").await?.key;
+        .key;
     let http = reqwest::Client::new();
     let api = |path: &str| format!("{base}{path}");
     http.post(api("/api/v1/templates"))
@@ -82,7 +85,13 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut page = String::new();
     for _ in 0..n {
-        page = http.get(api("/f/bench")).send().await?.error_for_status()?.text().await?;
+        page = http
+            .get(api("/f/bench"))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
     }
     let form_page = started.elapsed();
     let token = {
@@ -96,7 +105,12 @@ async fn main() -> anyhow::Result<()> {
         let r = http
             .post(api("/f/bench"))
             .header("sec-fetch-site", "same-origin")
-            .form(&[("csrf_token", token.as_str()), ("country", "ES"), ("phone", &phone), ("category", "offers")])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("country", "ES"),
+                ("phone", &phone),
+                ("category", "offers"),
+            ])
             .send()
             .await?;
         anyhow::ensure!(r.status() == 200, "submission answered {}", r.status());
@@ -107,7 +121,11 @@ async fn main() -> anyhow::Result<()> {
     println!("requests: {n} each, one after another, SQLite");
     println!("GET /healthz:           {:>8.1} µs", per(healthz));
     println!("one plain INSERT:       {:>8.1} µs", per(insert));
-    println!("GET /f/{{slug}}:          {:>8.1} µs  ({:.1}x healthz)", per(form_page), per(form_page) / per(healthz));
+    println!(
+        "GET /f/{{slug}}:          {:>8.1} µs  ({:.1}x healthz)",
+        per(form_page),
+        per(form_page) / per(healthz)
+    );
     println!(
         "POST /f/{{slug}}:         {:>8.1} µs  ({:.1}x healthz, {:.1}x one INSERT)",
         per(submission),

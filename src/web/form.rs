@@ -3,7 +3,7 @@
 //! back whole: what the person typed, and beside each field what to fix.
 
 use super::page::{PageError, Problem};
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use std::collections::BTreeMap;
 
 /// Messages per field name; `""` holds those about the form as a whole.
@@ -26,6 +26,26 @@ impl FieldErrors {
 
     pub fn has(&self, field: &str) -> bool {
         !self.of(field).is_empty()
+    }
+}
+
+/// Who sent a form, as consent evidence: the peer's address and the browser's
+/// user agent (its first 512 characters).
+pub struct Sender {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Sender {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(512).collect()),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::entry_points::wa_me_url;
 use crate::forms::{self, Form};
 use crate::opt_in::{self, IntakeError, Submission};
 use crate::services::Services;
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Sender};
 use crate::web::headers;
 use crate::web::page::{Page, PageError, Problem, render};
 use crate::web::text::Text;
@@ -137,17 +137,13 @@ pub async fn submit(
             render(StatusCode::UNPROCESSABLE_ENTITY, &view),
         ));
     };
-    let info = req.connection_info();
+    let sender = Sender::of(&req);
     let submission = Submission {
         phone: phone_number,
         categories: CategoryList::new(offered),
         locale: page.locale,
-        ip: info.peer_addr().map(str::to_owned),
-        user_agent: req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect()),
+        ip: sender.ip,
+        user_agent: sender.user_agent,
     };
     match opt_in::submit(&services, &form, submission).await {
         Ok(()) => {}

@@ -8,6 +8,7 @@ use crate::domain::CategoryName;
 use crate::preferences::{self, Choices, Wanted};
 use crate::services::Services;
 use crate::tokens::TokenError;
+use crate::web::form::Sender;
 use crate::web::page::{Page, PageError, Problem, render};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -103,19 +104,14 @@ pub async fn save(
             .filter_map(|(_, v)| CategoryName::parse(v).ok())
             .collect()
     };
-    let info = req.connection_info();
-    let user_agent = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(512).collect());
+    let sender = Sender::of(&req);
     preferences::save(
         &services,
         &choices,
         &Wanted { on },
         page.locale,
-        info.peer_addr().map(str::to_owned),
-        user_agent,
+        sender.ip,
+        sender.user_agent,
     )
     .await
     .map_err(|e| page.internal(e))?;
