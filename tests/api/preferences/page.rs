@@ -22,7 +22,7 @@ const EN: [(&str, &str, &str); 3] = [
     (
         "product_news",
         "Product news",
-        "New products and what is new in ours.",
+        "New products, and news about the ones you know.",
     ),
 ];
 
