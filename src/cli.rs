@@ -7,7 +7,7 @@ use crate::domain::PhoneNumber;
 use crate::numbers::{self, NewNumber, ProviderKind};
 use crate::services::{DispatchSettings, ForwardSettings, OptInSettings};
 use crate::startup::Application;
-use crate::{api_keys, users};
+use crate::{api_keys, audit, users};
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -254,6 +254,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             background: true,
         };
         let app = Application::build(&settings).await?;
+        if let Some(token) = users::offer_setup_link(&app.services().db).await? {
+            tracing::warn!(
+                "No staff account exists yet. Create the first admin at {}/setup/{token} \
+                 (valid 24 hours, once; `assent user add` works too)",
+                settings.public_url()
+            );
+        }
         tracing::info!(
             "Assent listening on {} (public URL {})",
             settings.bind,
@@ -272,8 +279,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let id = users::add(&db, &email, role, password).await?;
-            println!("user {id} ({}) added", role.as_str());
+            let user =
+                users::add(&db, &audit::Doer::command_line(), &email, role, password).await?;
+            println!("user {} ({}) added", user.id, role.as_str());
         }
         Command::Number(NumberCommand::Add(a)) => {
             let display_number = PhoneNumber::parse_business(&a.display_number)

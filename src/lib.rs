@@ -9,6 +9,7 @@
 //! - `cli`: the `assent` command
 
 pub mod api_keys;
+pub mod audit;
 pub mod categories;
 pub mod cli;
 pub mod config;

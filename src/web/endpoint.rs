@@ -3,7 +3,11 @@
 
 use super::api::error::ApiError;
 use super::page::{PageError, Problem};
-use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
+use crate::users::Area;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{Error, FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
 
 pub struct Endpoint {
     resource: Resource,
@@ -67,6 +71,35 @@ impl Endpoint {
                 async move {
                     Err::<HttpResponse, _>(PageError::new(Problem::MethodNotAllowed(allow), &req))
                 }
+            }))
+    }
+
+    /// A console page of `area`: roles that may not open it get a 403 page
+    /// (sign-in itself is the `/admin` scope's guard).
+    pub fn for_staff(
+        self,
+        area: Area,
+    ) -> Resource<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = Error,
+            InitError = (),
+        >,
+    > {
+        let allow = self.allow.join(", ");
+        self.resource
+            .default_service(web::to(move |req: HttpRequest| {
+                let allow = allow.clone();
+                async move {
+                    Err::<HttpResponse, _>(
+                        PageError::new(Problem::MethodNotAllowed(allow), &req).on_console(),
+                    )
+                }
+            }))
+            .wrap(from_fn(move |req, next| {
+                super::console::allow(area, req, next)
             }))
     }
 }

@@ -51,6 +51,18 @@ impl Page {
         language_links(&self.path, &self.query, self.locale)
     }
 
+    /// The console's sections the signed-in user's role may open, for the menu.
+    pub fn console_links(&self) -> Vec<(&'static str, &'static str)> {
+        let Some(user) = &self.user else {
+            return Vec::new();
+        };
+        super::console::SECTIONS
+            .iter()
+            .filter(|(_, _, area)| user.role.may(*area))
+            .map(|(href, name, _)| (*href, *name))
+            .collect()
+    }
+
     /// A staff page: English, whatever the browser prefers.
     pub fn for_staff(mut self) -> Self {
         self.staff = true;
@@ -209,6 +221,13 @@ impl PageError {
             query: query(req),
             staff: false,
         }
+    }
+
+    /// The same error on a console page: English, no language choice.
+    pub fn on_console(mut self) -> Self {
+        self.staff = true;
+        self.locale = Locale::En;
+        self
     }
 }
 

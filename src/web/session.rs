@@ -43,6 +43,10 @@ pub fn middleware(services: &Services) -> SessionMiddleware<CookieSessionStore> 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SignedInAs {
     pub user_id: String,
+    /// The account's session epoch at sign-in; a newer one in the database
+    /// (password changed, account disabled) ends this session.
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 pub struct TypedSession(Session);

@@ -35,6 +35,7 @@ pub struct Text {
     pub landing_sign_in: &'static str,
     pub landing_developers: &'static str,
     pub landing_api: &'static str,
+    pub landing_setup: &'static str,
 
     /// `{business}` is replaced by the business's name.
     pub notice_heading: &'static str,
@@ -120,6 +121,7 @@ static EN: Text = Text {
     landing_sign_in: "sign in to the console",
     landing_developers: "Developers:",
     landing_api: "the API description",
+    landing_setup: "No staff account exists yet. The person who installed Assent finds a one-time setup link in its log (the line that says \"Create the first admin\"), or adds an account with assent user add.",
     notice_heading: "Messages from {business}",
     notice_version: "Version",
     notice_fingerprint: "Fingerprint (SHA-256)",
@@ -190,6 +192,7 @@ static ES: Text = Text {
     landing_sign_in: "entra en la consola",
     landing_developers: "Desarrolladores:",
     landing_api: "la descripción de la API",
+    landing_setup: "Todavía no hay ninguna cuenta de personal. Quien instaló Assent encontrará un enlace de configuración de un solo uso en su registro (la línea que dice \"Create the first admin\"), o puede crear una cuenta con assent user add.",
     notice_heading: "Mensajes de {business}",
     notice_version: "Versión",
     notice_fingerprint: "Huella (SHA-256)",
@@ -260,6 +263,7 @@ static PT: Text = Text {
     landing_sign_in: "entre no console",
     landing_developers: "Desenvolvedores:",
     landing_api: "a descrição da API",
+    landing_setup: "Ainda não existe nenhuma conta de equipe. Quem instalou o Assent encontra um link de configuração de uso único no registro (a linha que diz \"Create the first admin\"), ou cria uma conta com assent user add.",
     notice_heading: "Mensagens de {business}",
     notice_version: "Versão",
     notice_fingerprint: "Impressão digital (SHA-256)",

@@ -1,28 +1,60 @@
-//! The staff console: sign-in, and the pages behind it. `require_staff` guards the
-//! `/admin` scope (see `web::routes`): an anonymous visitor is sent to sign in
-//! and brought back afterwards; the signed-in user is read afresh on every
-//! request, so a removed user is out at once.
+//! The staff console: sign-in and first-run setup, and the pages behind sign-in.
+//! Every `/admin` route names its area (`users::Area`); `staff::require_staff`
+//! guards the scope and `Endpoint::for_staff` each route's role.
 
+mod account;
+mod accounts;
+mod audit_log;
 mod home;
+mod setup;
 mod sign_in;
+mod staff;
+
+pub use staff::{Staff, allow, require_staff};
 
 use super::endpoint::Endpoint;
-use super::page::{PageError, Problem};
-use super::session::TypedSession;
-use crate::services::Services;
-use crate::users;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::LOCATION;
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use crate::users::Area;
+use actix_web::web;
+
+/// The console's sections, in the menu of those who may open them.
+pub const SECTIONS: &[(&str, &str, Area)] = &[
+    ("/admin/audit", "Audit log", Area::Compliance),
+    ("/admin/users", "Staff", Area::Admin),
+];
 
 /// `/admin…`
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Endpoint::new("").get(home::show).for_people());
+    cfg.service(Endpoint::new("").get(home::show).for_staff(Area::Anyone))
+        .service(
+            Endpoint::new("/account")
+                .get(account::show)
+                .post(account::change_password)
+                .for_staff(Area::Anyone),
+        )
+        .service(
+            Endpoint::new("/users")
+                .get(accounts::list)
+                .post(accounts::add)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/{id}/disable")
+                .post(accounts::disable)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/{id}/enable")
+                .post(accounts::enable)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/audit")
+                .get(audit_log::show)
+                .for_staff(Area::Compliance),
+        );
 }
 
-/// `/login` and `/logout`, outside the guarded scope.
+/// `/login`, `/logout` and `/setup/{token}`, outside the guarded scope.
 pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         Endpoint::new("/login")
@@ -34,45 +66,11 @@ pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
         Endpoint::new("/logout")
             .post(sign_in::sign_out)
             .for_people(),
+    )
+    .service(
+        Endpoint::new("/setup/{token}")
+            .get(setup::form)
+            .post(setup::submit)
+            .for_people(),
     );
-}
-
-pub async fn require_staff(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let signed_in = TypedSession::of(&req).signed_in_as();
-    let user = match (signed_in, req.app_data::<web::Data<Services>>()) {
-        (Some(who), Some(services)) => match users::find_active(&services.db, &who.user_id).await {
-            Ok(user) => user,
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "signed-in user could not be read");
-                let page = PageError::new(Problem::Internal, req.request()).error_response();
-                return Ok(req.into_response(page).map_into_right_body());
-            }
-        },
-        _ => None,
-    };
-    match user {
-        Some(user) => {
-            req.extensions_mut().insert(user);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_left_body)
-        }
-        None => {
-            let target = match req.query_string() {
-                "" => req.path().to_owned(),
-                q => format!("{}?{q}", req.path()),
-            };
-            let location = format!(
-                "/login?{}",
-                serde_urlencoded::to_string([("next", target)]).unwrap_or_default()
-            );
-            let response = HttpResponse::SeeOther()
-                .insert_header((LOCATION, location))
-                .finish();
-            Ok(req.into_response(response).map_into_right_body())
-        }
-    }
 }

@@ -1,14 +1,15 @@
-//! `/login` and `/logout`. A wrong email and a wrong password get the same answer
-//! (and take the same time: see `users::authenticate`).
+//! `/login` and `/logout`. A wrong email, a wrong password and a disabled account
+//! get the same answer (and take the same time: see `users::sign_in`); too many
+//! attempts get a 429 page.
 
 use crate::services::Services;
-use crate::users;
-use crate::web::form::{FieldErrors, local_path};
-use crate::web::page::{Page, PageError, render};
+use crate::users::{self, SignIn};
+use crate::web::form::{FieldErrors, Sender, local_path};
+use crate::web::page::{Page, PageError, Problem, render};
 use crate::web::session::SignedInAs;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -50,6 +51,7 @@ pub async fn form(page: Page, wanted: web::Query<Wanted>) -> HttpResponse {
 
 pub async fn submit(
     page: Page,
+    req: HttpRequest,
     form: web::Form<SignInForm>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
@@ -65,18 +67,31 @@ pub async fn submit(
         errors.add("password", "Enter your password.");
     }
     if errors.is_empty() {
-        match users::authenticate(&services.db, email, &form.password).await {
-            Ok(Some(user)) => {
-                page.session().sign_in(SignedInAs { user_id: user.id });
+        let ip = Sender::of(&req).ip;
+        let attempt = users::sign_in(
+            &services.db,
+            &services.secret,
+            email,
+            &form.password,
+            ip.as_deref(),
+        )
+        .await
+        .map_err(|e| page.internal(e))?;
+        match attempt {
+            SignIn::Welcome(user) => {
+                page.session().sign_in(SignedInAs {
+                    user_id: user.id,
+                    epoch: user.session_epoch,
+                });
                 return Ok(HttpResponse::SeeOther()
                     .insert_header((LOCATION, next))
                     .finish());
             }
-            Ok(None) => errors.add(
+            SignIn::Refused => errors.add(
                 "",
-                "That email address and password do not match a staff account.",
+                "That email address and password do not match an active staff account.",
             ),
-            Err(e) => return Err(page.internal(e)),
+            SignIn::Throttled => return Err(page.error(Problem::TooManyRequests)),
         }
     }
     // The password is never sent back; what else was typed is.

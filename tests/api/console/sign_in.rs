@@ -57,7 +57,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_and_the_email
         assert_eq!(r.status(), 422, "{email}");
         let html = r.text().await.unwrap();
         assert!(
-            html.contains("That email address and password do not match a staff account."),
+            html.contains("That email address and password do not match an active staff account."),
             "{html}"
         );
         assert!(

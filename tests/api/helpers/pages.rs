@@ -73,7 +73,8 @@ impl TestApp {
 
     /// A staff account, as `assent user add` makes one.
     pub async fn add_staff(&self, email: &str, role: assent::users::Role, password: &str) {
-        assent::users::add(self.raw_db(), email, role, password.to_owned())
+        let who = assent::audit::Doer::command_line();
+        assent::users::add(self.raw_db(), &who, email, role, password.to_owned())
             .await
             .unwrap();
     }
