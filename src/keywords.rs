@@ -338,6 +338,11 @@ pub fn is_stop_promotions(
     })
 }
 
+/// The words in effect for a number (see `effective`).
+pub async fn in_effect(db: &Db, business_number_id: &str) -> anyhow::Result<Vec<Word>> {
+    effective(&mut *db.pool.acquire().await?, business_number_id).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,9 +427,4 @@ mod tests {
         assert_eq!(read("", None), None);
         assert_eq!(read("starting", None), None);
     }
-}
-
-/// The words in effect for a number (see `effective`).
-pub async fn in_effect(db: &Db, business_number_id: &str) -> anyhow::Result<Vec<Word>> {
-    effective(&mut *db.pool.acquire().await?, business_number_id).await
 }

@@ -54,11 +54,13 @@ impl Role {
     }
 
     pub fn may(self, area: Area) -> bool {
-        match (self, area) {
-            (_, Area::Anyone) | (Self::Admin, _) => true,
-            (Self::Compliance, Area::Compliance) | (Self::Marketer, Area::Marketing) => true,
-            _ => false,
-        }
+        matches!(
+            (self, area),
+            (_, Area::Anyone)
+                | (Self::Admin, _)
+                | (Self::Compliance, Area::Compliance)
+                | (Self::Marketer, Area::Marketing)
+        )
     }
 }
 

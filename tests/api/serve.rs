@@ -273,3 +273,111 @@ async fn a_log_written_to_a_file_has_no_colour_codes() {
         log.escape_debug()
     );
 }
+
+#[tokio::test]
+async fn a_first_run_prints_a_one_time_link_that_creates_the_first_admin() {
+    let db = TestDb::new().await;
+    let port = free_port();
+    let mut server = start(&["serve"], &db.url, port);
+    wait_healthy(&mut server, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let log = server.log();
+    let at = log
+        .find(&format!("{base}/setup/"))
+        .unwrap_or_else(|| panic!("a setup link in the log:\n{log}"));
+    let link: String = log[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+
+    let browser = client();
+    let landing = browser
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(landing.contains("one-time setup link"), "{landing}");
+
+    let form = browser.get(&link).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let token = csrf_token(&form.text().await.unwrap());
+    let post = |token: String, email: &'static str, password: &'static str| {
+        let (browser, link, base) = (&browser, &link, base.clone());
+        async move {
+            browser
+                .post(link)
+                .header("origin", base)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("email", email),
+                    ("password", password),
+                    ("repeat", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(token.clone(), "ops@acme.example", "short").await;
+    assert_eq!(r.status(), 422, "the password policy holds here too");
+    let r = post(token, "ops@acme.example", "the first admin password").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin");
+    let home = browser.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(home.status(), 200, "signed in as the new admin");
+    let home = home.text().await.unwrap();
+    assert!(home.contains("ops@acme.example (admin)"));
+
+    // Used once: the link is gone, for anyone.
+    let again = client().get(&link).send().await.unwrap();
+    assert_eq!(again.status(), 410);
+    let r = post(
+        csrf_token(&home),
+        "eve@acme.example",
+        "another admin password",
+    )
+    .await;
+    assert_eq!(r.status(), 410);
+    let landing = client()
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!landing.contains("one-time setup link"));
+    let (actor, action): (String, String) =
+        sqlx::query_as("SELECT actor, action FROM audit_log WHERE action = 'user.created'")
+            .fetch_one(&assent::db::Db::connect(&db.url).await.unwrap().pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (actor.as_str(), action.as_str()),
+        ("system:setup", "user.created")
+    );
+}
+
+#[tokio::test]
+async fn once_an_account_exists_no_setup_link_is_printed() {
+    let db = TestDb::new().await;
+    cli_ok(
+        &db.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ops@acme.example",
+            "--role",
+            "admin",
+        ],
+        Some("the first admin password\n"),
+    );
+    let port = free_port();
+    let mut server = start(&["serve"], &db.url, port);
+    wait_healthy(&mut server, port).await;
+    assert!(!server.log().contains("/setup/"), "{}", server.log());
+}

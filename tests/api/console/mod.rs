@@ -1,7 +1,10 @@
 //! The staff console: sign-in, the session it opens, CSRF on its forms, and the
 //! guard in front of `/admin`.
 
+mod accounts;
+mod audit;
 mod csrf;
 mod guard;
+mod roles;
 mod sessions;
 mod sign_in;

@@ -197,3 +197,51 @@ async fn the_sign_in_page_and_the_console_work_in_a_browser() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_throttled_per_email_address_whether_it_exists_or_not() {
+    let app = TestApp::spawn().await;
+    app.add_staff("ana@acme.example", Role::Admin, "the right password")
+        .await;
+    for email in ["ana@acme.example", "nobody@acme.example"] {
+        for n in 1..=10 {
+            let r = app.visitor().sign_in(email, "a wrong password").await;
+            assert_eq!(r.status(), 422, "{email} attempt {n}");
+        }
+        let r = app.visitor().sign_in(email, "a wrong password").await;
+        assert_eq!(r.status(), 429, "{email}: the 11th in a quarter of an hour");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>"), "a page: {html}");
+    }
+    // Even the right password waits: the limit is on attempts, not failures.
+    let r = app
+        .visitor()
+        .sign_in("ana@acme.example", "the right password")
+        .await;
+    assert_eq!(r.status(), 429);
+    // Another account is not held up by the first one's limit.
+    app.add_staff("leo@acme.example", Role::Admin, "a different password")
+        .await;
+    let r = app
+        .visitor()
+        .sign_in("leo@acme.example", "a different password")
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_throttled_per_ip_address_across_email_addresses() {
+    let app = TestApp::spawn().await;
+    for n in 1..=30 {
+        let r = app
+            .visitor()
+            .sign_in(&format!("guess{n}@acme.example"), "a wrong password")
+            .await;
+        assert_eq!(r.status(), 422, "attempt {n}");
+    }
+    let r = app
+        .visitor()
+        .sign_in("guess31@acme.example", "a wrong password")
+        .await;
+    assert_eq!(r.status(), 429);
+}

@@ -341,17 +341,43 @@ impl Browser {
         );
     }
 
+    /// Like `assert_clean_console`, where a form was refused on purpose: the 422 it
+    /// answered is logged as a failed load, and nothing else may be.
+    pub async fn assert_clean_console_except_422(&self) {
+        let entries = self.console().await;
+        let bad: Vec<&ConsoleEntry> = entries
+            .iter()
+            .filter(|e| !e.message.contains("status of 422"))
+            .filter(|e| e.level == "SEVERE" || e.message.contains("Content Security Policy"))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "the browser console on the {} has errors: {bad:#?}",
+            self.viewport.name
+        );
+    }
+
     /// The page is no wider than the viewport: nobody has to scroll sideways.
     pub async fn assert_no_sideways_scroll(&self) {
         let sizes = self
             .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
             .await;
         let (scroll_width, inner_width) = (sizes[0].as_u64().unwrap(), sizes[1].as_u64().unwrap());
-        assert!(
-            scroll_width <= inner_width,
-            "the page scrolls sideways on the {}: {scroll_width} px wide in a {inner_width} px viewport",
-            self.viewport.name
-        );
+        if scroll_width > inner_width {
+            let wide = self
+                .eval(
+                    "return [...document.querySelectorAll('body *')]\
+                     .filter(e => e.getBoundingClientRect().right > window.innerWidth)\
+                     .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''))\
+                     .slice(0, 10);",
+                )
+                .await;
+            panic!(
+                "the page {} scrolls sideways on the {}: {scroll_width} px wide in a {inner_width} px viewport; too wide: {wide}",
+                self.eval("return location.pathname;").await,
+                self.viewport.name
+            );
+        }
     }
 
     /// Saves what the viewport shows as `<target>/screenshots/<name>-<viewport>.png`,

@@ -42,12 +42,9 @@ impl TestApp {
 
     /// POSTs a form from this site, as a browser does (`Origin`, `Sec-Fetch-Site`).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        self.post_form_with(
-            path,
-            fields,
-            &[("origin", &self.address), ("sec-fetch-site", "same-origin")],
-        )
-        .await
+        self.visitor_with(self.client.clone())
+            .post_form(path, fields)
+            .await
     }
 
     /// POSTs a form with exactly these extra headers.
@@ -57,18 +54,25 @@ impl TestApp {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Response {
-        let mut req = self.client.post(self.url(path)).form(fields);
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        req.send().await.unwrap()
+        self.visitor_with(self.client.clone())
+            .post_form_with(path, fields, headers)
+            .await
     }
 
     /// The CSRF token of the form at `path` (opening it starts the session).
     pub async fn form_token(&self, path: &str) -> String {
-        let r = self.page(path).await;
-        assert_eq!(r.status(), 200, "{path}");
-        csrf_token(&r.text().await.unwrap())
+        self.visitor_with(self.client.clone())
+            .form_token(path)
+            .await
+    }
+
+    /// Another browser: cookies of its own, so a session of its own.
+    pub fn visitor(&self) -> Visitor<'_> {
+        self.visitor_with(super::client())
+    }
+
+    fn visitor_with(&self, client: reqwest::Client) -> Visitor<'_> {
+        Visitor { app: self, client }
     }
 
     /// A staff account, as `assent user add` makes one.
@@ -81,6 +85,53 @@ impl TestApp {
 
     /// Signs in through the form; the client keeps the session. Returns the answer
     /// to the form (a 303 on success).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.visitor_with(self.client.clone())
+            .sign_in(email, password)
+            .await
+    }
+}
+
+/// A browser on the test's Assent, with its own cookie jar.
+pub struct Visitor<'a> {
+    app: &'a TestApp,
+    pub client: reqwest::Client,
+}
+
+impl Visitor<'_> {
+    pub async fn page(&self, path: &str) -> Response {
+        self.client.get(self.app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let origin = self.app.address.clone();
+        self.post_form_with(
+            path,
+            fields,
+            &[("origin", &origin), ("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
+    pub async fn post_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self.client.post(self.app.url(path)).form(fields);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn form_token(&self, path: &str) -> String {
+        let r = self.page(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        csrf_token(&r.text().await.unwrap())
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
         let token = self.form_token("/login").await;
         self.post_form(
