@@ -128,6 +128,7 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
+    let before = events_for_subject(conn, &event.subject_id).await?;
 
     let how = event.how;
     let evidence_body = (!how.evidence.is_empty()).then(|| {
@@ -193,6 +194,7 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         .await?;
     let recorded = RecordedEvent::try_from(stored)?;
     super::pending::note(conn, &recorded).await?;
+    super::tally::note(conn, &before, &recorded).await?;
     Ok(recorded)
 }
 
