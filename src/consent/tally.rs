@@ -12,6 +12,11 @@ use std::collections::BTreeSet;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// The UTC day of an epoch-ms time, as the daily counts number days.
+pub fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
 /// Counts `event`, appended after the person's `before` events (oldest first).
 pub(super) async fn note(
     conn: &mut AnyConnection,
@@ -22,7 +27,7 @@ pub(super) async fn note(
         "INSERT INTO ledger_days (day, business_number_id, category, action, events) VALUES ($1, $2, $3, $4, 1) \
          ON CONFLICT (day, business_number_id, category, action) DO UPDATE SET events = ledger_days.events + 1",
     )
-    .bind(event.created_at.div_euclid(DAY_MS))
+    .bind(day_of(event.created_at))
     .bind(&event.business_number_id)
     .bind(&event.category)
     .bind(event.action.as_str())

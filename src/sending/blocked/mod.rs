@@ -6,7 +6,7 @@ pub mod report;
 
 use super::message::{Content, OutboundMessage};
 use crate::consent::suppression;
-use crate::consent::tally::DAY_MS;
+use crate::consent::tally::day_of;
 use crate::db::{new_id, now_ms};
 use crate::domain::Actor;
 use crate::services::Services;
@@ -45,7 +45,7 @@ pub(super) async fn record(
         "INSERT INTO blocked_days (day, business_number_id, reason, attempts) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (day, business_number_id, reason) DO UPDATE SET attempts = blocked_days.attempts + 1",
     )
-    .bind(now.div_euclid(DAY_MS))
+    .bind(day_of(now))
     .bind(number_id)
     .bind(reason)
     .execute(&mut *conn)

@@ -5,7 +5,6 @@
 //! the dashboard. Recipients are found by keyed hash, never by a stored number.
 
 use crate::consent::suppression;
-use crate::consent::tally::DAY_MS;
 use crate::csv_safe::SafeCsv;
 use crate::db::Db;
 use crate::domain::{PhoneNumber, Recipient};
@@ -396,9 +395,4 @@ pub async fn per_reason(
     let mut rows = rows;
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(rows)
-}
-
-/// The UTC day of an epoch-ms time, as the daily counts number days.
-pub fn day_of(ms: i64) -> i64 {
-    ms.div_euclid(DAY_MS)
 }
