@@ -10,6 +10,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod callers;
 pub mod categories;
 pub mod cli;
 pub mod config;

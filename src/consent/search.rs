@@ -6,6 +6,7 @@
 //! followed through the subject index.
 
 use super::event::{ConsentAction, Source};
+use crate::callers::{self, Caller};
 use crate::db::Db;
 use crate::domain::{CategoryName, PhoneNumber, mask};
 use crate::numbers;
@@ -142,7 +143,8 @@ pub struct FoundEvent {
     pub source: String,
     pub source_ref: Option<String>,
     pub notice_version: Option<String>,
-    pub actor: Option<String>,
+    /// Who caused it (None on the oldest events, which did not say).
+    pub actor: Option<Caller>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -161,6 +163,8 @@ struct Row {
     display_number: Option<String>,
     wa_id: Option<String>,
     user_id: Option<String>,
+    key_name: Option<String>,
+    email: Option<String>,
 }
 
 /// Up to `limit` events matching `filter`, newest first, older than event
@@ -183,11 +187,13 @@ pub async fn page(
     // and each row looks up its number and contact by primary key.
     let sql = format!(
         "SELECT e.seq, e.id, e.created_at, e.subject_id, e.category, e.action, e.source, e.source_ref, \
-         e.notice_version, e.actor, b.phone_number_id, b.display_number, c.wa_id, c.user_id \
+         e.notice_version, e.actor, b.phone_number_id, b.display_number, c.wa_id, c.user_id, \
+         k.name AS key_name, u.email AS email \
          FROM ledger_events e \
          LEFT JOIN business_numbers b ON b.id = e.business_number_id \
-         LEFT JOIN contacts c ON c.id = e.subject_id \
+         LEFT JOIN contacts c ON c.id = e.subject_id {} \
          {} ORDER BY e.seq DESC LIMIT {limit}",
+        callers::joins("e.actor"),
         c.where_clause()
     );
     let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), c.arguments()?)
@@ -208,7 +214,7 @@ pub async fn page(
             source: r.source,
             source_ref: r.source_ref,
             notice_version: r.notice_version,
-            actor: r.actor,
+            actor: r.actor.map(|a| Caller::new(&a, r.key_name, r.email)),
         })
         .collect())
 }

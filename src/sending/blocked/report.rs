@@ -4,6 +4,7 @@
 //! the time-ordered id, no OFFSET), as CSV, and counted per reason per day for
 //! the dashboard. Recipients are found by keyed hash, never by a stored number.
 
+use crate::callers::{self, Caller};
 use crate::consent::suppression;
 use crate::csv_safe::SafeCsv;
 use crate::db::Db;
@@ -120,70 +121,6 @@ impl BlockedFilter {
     }
 }
 
-/// Who asked for a refused send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    /// The business's systems, by their API key (its name, unless deleted).
-    ApiKey {
-        id: String,
-        name: Option<String>,
-    },
-    /// A staff member of the console (their email, unless deleted).
-    Staff {
-        id: String,
-        email: Option<String>,
-    },
-    /// One of Assent's own flows (`chat`, `keywords`, `opt_in`, …).
-    Flow(String),
-    Meta,
-}
-
-impl Caller {
-    fn new(actor: &str, key_name: Option<String>, email: Option<String>) -> Self {
-        match crate::domain::Actor::parse(actor) {
-            Some(crate::domain::Actor::ApiKey(id)) => Self::ApiKey { id, name: key_name },
-            Some(crate::domain::Actor::Staff(id)) => Self::Staff { id, email },
-            Some(crate::domain::Actor::System(flow)) => Self::Flow(flow),
-            Some(crate::domain::Actor::Meta) => Self::Meta,
-            None => Self::Flow(actor.to_owned()),
-        }
-    }
-
-    /// `api_key`, `staff`, `flow` or `meta`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::ApiKey { .. } => "api_key",
-            Self::Staff { .. } => "staff",
-            Self::Flow(_) => "flow",
-            Self::Meta => "meta",
-        }
-    }
-
-    /// The caller's name: the key's, the staff member's email, the flow's.
-    pub fn name(&self) -> String {
-        match self {
-            Self::ApiKey { id, name } => {
-                name.clone().unwrap_or_else(|| format!("deleted key {id}"))
-            }
-            Self::Staff { id, email } => email
-                .clone()
-                .unwrap_or_else(|| format!("deleted user {id}")),
-            Self::Flow(flow) => flow.clone(),
-            Self::Meta => "Meta".into(),
-        }
-    }
-
-    /// In words: `API key "crm"`, `staff eve@acme.example`, `Assent's chat flow`.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::ApiKey { .. } => format!("API key \"{}\"", self.name()),
-            Self::Staff { .. } => format!("staff {}", self.name()),
-            Self::Flow(flow) => format!("Assent's {flow} flow"),
-            Self::Meta => "Meta".into(),
-        }
-    }
-}
-
 /// What was to be sent: a template (name and language) or a kind of free-form
 /// message (`text`, `image`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,14 +197,15 @@ impl From<Row> for BlockedSend {
     }
 }
 
-// The key's and the user's names join by primary key (the actor's text after its
-// kind), so each row costs one lookup whatever the tables hold.
-const SELECT: &str = "SELECT s.id, s.created_at, s.actor, s.recipient_masked, s.what, s.reason, s.code, \
-     b.phone_number_id, b.display_number, k.name AS key_name, u.email AS email \
-     FROM blocked_sends s \
-     LEFT JOIN business_numbers b ON b.id = s.business_number_id \
-     LEFT JOIN api_keys k ON s.actor LIKE 'api_key:%' AND k.id = SUBSTR(s.actor, 9) \
-     LEFT JOIN users u ON s.actor LIKE 'staff:%' AND u.id = SUBSTR(s.actor, 7)";
+fn select() -> String {
+    format!(
+        "SELECT s.id, s.created_at, s.actor, s.recipient_masked, s.what, s.reason, s.code, \
+         b.phone_number_id, b.display_number, k.name AS key_name, u.email AS email \
+         FROM blocked_sends s \
+         LEFT JOIN business_numbers b ON b.id = s.business_number_id {}",
+        callers::joins("s.actor")
+    )
+}
 
 /// Up to `limit` refused sends matching `filter`, newest first, older than the
 /// one with id `before` when given (the last id of the previous page).
@@ -288,7 +226,8 @@ pub async fn page(
     }
     let limit = c.bind(limit);
     let sql = format!(
-        "{SELECT} {} ORDER BY s.id DESC LIMIT {limit}",
+        "{} {} ORDER BY s.id DESC LIMIT {limit}",
+        select(),
         c.where_clause()
     );
     let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), c.arguments()?)
@@ -324,7 +263,7 @@ pub fn csv(
         out.record(CSV_HEADER)?;
         let mut count = 0;
         if let Some(c) = filter.conditions(&mut conn, &secret).await? {
-            let sql = format!("{SELECT} {} ORDER BY s.id DESC", c.where_clause());
+            let sql = format!("{} {} ORDER BY s.id DESC", select(), c.where_clause());
             let mut rows =
                 sqlx::query_as_with::<_, Row, _>(sqlx::AssertSqlSafe(sql), c.arguments()?)
                     .fetch(&mut *conn);

@@ -27,6 +27,6 @@ pub fn attachment(chunks: Receiver<Vec<u8>>, filename: &str, content_type: &str)
 
 /// `assent-ledger-2026-11-30.csv`
 pub fn filename(what: &str, extension: &str) -> String {
-    let day = super::chart::iso_date(crate::consent::tally::day_of(crate::db::now_ms()));
+    let day = super::dates::iso_date(crate::consent::tally::day_of(crate::db::now_ms()));
     format!("assent-{what}-{day}.{extension}")
 }

@@ -6,9 +6,9 @@
 
 use super::Staff;
 use super::attachment::{attachment, filename};
+use super::dates::moment;
 use super::filters;
 use crate::audit::{self, Entry};
-use crate::consent::export::rfc3339;
 use crate::numbers::{self, BusinessNumber};
 use crate::sending::blocked::report::{self, BlockedFilter, BlockedSend, REASONS};
 use crate::services::Services;
@@ -98,7 +98,7 @@ pub struct Row {
 impl From<BlockedSend> for Row {
     fn from(b: BlockedSend) -> Self {
         Self {
-            at: rfc3339(b.created_at),
+            at: moment(b.created_at),
             number: b.display_number.unwrap_or_default(),
             words: report::describe_reason(&b.reason).to_owned(),
             reason: b.reason,

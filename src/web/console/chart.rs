@@ -4,6 +4,7 @@
 //! says its day and count, the y axis has round ticks, and every seventh day is
 //! dated. The page carries the same figures as a table.
 
+use super::dates::{iso_date, short_date};
 use crate::consent::tally::Day;
 
 const WIDTH: f64 = 640.0;
@@ -30,6 +31,8 @@ pub struct Tick {
 pub struct DateLabel {
     pub x: f64,
     pub label: String,
+    /// `middle`, or `end` for the last, which would spill past the right edge.
+    pub anchor: &'static str,
 }
 
 pub struct DayChart {
@@ -43,23 +46,6 @@ pub struct DayChart {
     pub dates: Vec<DateLabel>,
     /// What the chart shows, in words (its `<desc>`).
     pub description: String,
-}
-
-/// `14 Nov` for a day since the epoch.
-pub fn short_date(day: i64) -> String {
-    date(day).map_or_else(String::new, |d| {
-        format!("{} {}", d.day(), &d.month().to_string()[..3])
-    })
-}
-
-/// `2026-11-14` for a day since the epoch.
-pub fn iso_date(day: i64) -> String {
-    date(day).map_or_else(String::new, |d| d.to_string())
-}
-
-fn date(day: i64) -> Option<time::Date> {
-    // Julian day 2 440 588 is 1970-01-01.
-    time::Date::from_julian_day(i32::try_from(day + 2_440_588).ok()?).ok()
 }
 
 /// A round top for the y axis and the step between its ticks (at most five).
@@ -130,9 +116,17 @@ pub fn daily(days: &[Day]) -> DayChart {
         .iter()
         .enumerate()
         .filter(|(i, _)| (last - i) % 7 == 0)
-        .map(|(i, d)| DateLabel {
-            x: round(LEFT + slot * (i as f64 + 0.5)),
-            label: short_date(d.day),
+        .map(|(i, d)| match i == last {
+            true => DateLabel {
+                x: RIGHT,
+                label: short_date(d.day),
+                anchor: "end",
+            },
+            false => DateLabel {
+                x: round(LEFT + slot * (i as f64 + 0.5)),
+                label: short_date(d.day),
+                anchor: "middle",
+            },
         })
         .collect();
     let (ins, outs): (i64, i64) = days
@@ -213,7 +207,5 @@ mod tests {
         let labels: Vec<&str> = chart.dates.iter().map(|d| d.label.as_str()).collect();
         assert_eq!(labels.len(), 5);
         assert_eq!(labels.last(), Some(&short_date(20_029).as_str()));
-        assert_eq!(short_date(20_029), "2 Nov");
-        assert_eq!(iso_date(0), "1970-01-01");
     }
 }

@@ -6,9 +6,10 @@
 
 use super::Staff;
 use super::chart::{self, DayChart};
+use super::dates::{iso_date, moment};
+use crate::consent::ConsentState;
 use crate::consent::tally::{self, Day};
 use crate::consent::verifications::{self, Verification};
-use crate::consent::{ConsentState, export::rfc3339};
 use crate::db::now_ms;
 use crate::sending::blocked::report;
 use crate::services::Services;
@@ -61,6 +62,7 @@ pub struct Figures {
     days: Vec<DayRow>,
     totals: (i64, i64),
     blocked: Vec<ReasonRow>,
+    blocked_total: i64,
     verification: Option<Verification>,
     verified_at: String,
 }
@@ -72,6 +74,8 @@ pub struct HomePage {
     numbers: Vec<NumberRow>,
     figures: Option<Figures>,
     states: [&'static str; 4],
+    /// Numbers whose quality Meta rates low now.
+    flagged: usize,
 }
 
 #[derive(Deserialize, Default)]
@@ -105,7 +109,7 @@ pub async fn show(
     } else {
         None
     };
-    let numbers = all
+    let numbers: Vec<NumberRow> = all
         .into_iter()
         .map(|n| {
             let quality = n.quality();
@@ -116,7 +120,7 @@ pub async fn show(
                     .as_ref()
                     .map_or_else(|| "No report from Meta yet".into(), |q| q.describe()),
                 flagged: quality.as_ref().is_some_and(|q| q.flagged()),
-                quality_at: quality.map(|q| rfc3339(q.at)).unwrap_or_default(),
+                quality_at: quality.map(|q| moment(q.at)).unwrap_or_default(),
                 phone_number_id: n.phone_number_id,
                 display_number: n.display_number,
             }
@@ -124,6 +128,7 @@ pub async fn show(
         .collect();
     Ok(HomePage {
         page,
+        flagged: numbers.iter().filter(|n| n.flagged).count(),
         numbers,
         figures,
         states: ConsentState::HELD.map(ConsentState::as_str),
@@ -157,7 +162,7 @@ async fn figures(services: &Services, number: Option<(String, String)>) -> anyho
     let totals = days
         .iter()
         .fold((0, 0), |(a, b), d| (a + d.opt_ins, b + d.opt_outs));
-    let blocked = report::per_reason(db, id, today, DAYS)
+    let blocked: Vec<ReasonRow> = report::per_reason(db, id, today, DAYS)
         .await?
         .into_iter()
         .map(|(reason, attempts)| ReasonRow {
@@ -175,16 +180,17 @@ async fn figures(services: &Services, number: Option<(String, String)>) -> anyho
             .iter()
             .rev()
             .map(|d| DayRow {
-                date: chart::iso_date(d.day),
+                date: iso_date(d.day),
                 opt_ins: d.opt_ins,
                 opt_outs: d.opt_outs,
             })
             .collect(),
         totals,
+        blocked_total: blocked.iter().map(|r| r.attempts).sum(),
         blocked,
         verified_at: verification
             .as_ref()
-            .map(|v| rfc3339(v.at))
+            .map(|v| moment(v.at))
             .unwrap_or_default(),
         verification,
     })

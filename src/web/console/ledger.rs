@@ -6,9 +6,10 @@
 
 use super::Staff;
 use super::attachment::{attachment, filename};
+use super::dates::moment;
 use super::filters;
 use crate::audit::{self, Entry};
-use crate::consent::export::{self, ExportFormat, rfc3339};
+use crate::consent::export::{self, ExportFormat};
 use crate::consent::search::{self, FoundEvent, LedgerFilter};
 use crate::consent::{ConsentAction, Source};
 use crate::services::Services;
@@ -82,7 +83,7 @@ impl From<FoundEvent> for EventRow {
     fn from(e: FoundEvent) -> Self {
         Self {
             seq: e.seq,
-            at: rfc3339(e.created_at),
+            at: moment(e.created_at),
             number: e.display_number.unwrap_or_default(),
             person: e.person.unwrap_or_else(|| "erased".into()),
             contact_href: format!("/admin/contacts/{}", e.subject_id),
@@ -95,7 +96,7 @@ impl From<FoundEvent> for EventRow {
             source: e.source,
             source_ref: e.source_ref.unwrap_or_default(),
             notice: e.notice_version.unwrap_or_default(),
-            actor: e.actor.unwrap_or_default(),
+            actor: e.actor.map(|a| a.describe()).unwrap_or_default(),
         }
     }
 }

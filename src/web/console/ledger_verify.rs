@@ -5,7 +5,7 @@
 //! and how it broke.
 
 use super::Staff;
-use crate::consent::export::rfc3339;
+use super::dates::moment;
 use crate::consent::verifications::{self, Verification};
 use crate::services::Services;
 use crate::web::page::{Page, PageError};
@@ -28,7 +28,7 @@ pub async fn show(page: Page, services: web::Data<Services>) -> Result<VerifyPag
         .await
         .map_err(|e| page.internal(e))?;
     Ok(VerifyPage {
-        at: last.as_ref().map(|v| rfc3339(v.at)).unwrap_or_default(),
+        at: last.as_ref().map(|v| moment(v.at)).unwrap_or_default(),
         last,
         page,
     })

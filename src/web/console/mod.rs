@@ -8,6 +8,7 @@ mod attachment;
 mod audit_log;
 mod blocked;
 mod chart;
+mod dates;
 mod filters;
 mod home;
 mod ledger;
