@@ -1,6 +1,7 @@
 //! The staff console: sign-in, the session it opens, CSRF on its forms, and the
 //! guard in front of `/admin`.
 
+mod compliance;
 mod csrf;
 mod guard;
 mod sessions;
