@@ -5,18 +5,23 @@
 
 -- Ledger search walks one of these newest first (keyset on seq), filtering the
 -- rest; a phone number goes through contacts' wa_id, then the existing
--- ledger_events_subject index.
+-- ledger_events_subject index; a day is found by time, then read as a range of
+-- seq (the ledger's clock never runs backwards: see ledger_head.created_at).
 CREATE INDEX ledger_events_number ON ledger_events (business_number_id, seq);
 CREATE INDEX ledger_events_category ON ledger_events (category, seq);
 CREATE INDEX ledger_events_action ON ledger_events (action, seq);
 CREATE INDEX ledger_events_source ON ledger_events (source, seq);
-CREATE INDEX ledger_events_time ON ledger_events (created_at);
+CREATE INDEX ledger_events_time ON ledger_events (created_at, seq);
 CREATE INDEX contacts_wa_id ON contacts (wa_id);
 
 -- The blocked-sends report: per number newest first, per person by keyed hash.
 CREATE INDEX blocked_sends_number ON blocked_sends (business_number_id, id);
 CREATE INDEX blocked_sends_recipient ON blocked_sends (recipient_hash, id);
 CREATE INDEX blocked_sends_reason ON blocked_sends (reason, id);
+
+-- The time of the last event: the next is never earlier.
+ALTER TABLE ledger_head ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+UPDATE ledger_head SET created_at = COALESCE((SELECT MAX(created_at) FROM ledger_events), 0);
 
 -- People per number, category and current state, kept in step with the ledger by
 -- each append (state 'none' is not counted).

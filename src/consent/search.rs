@@ -97,15 +97,38 @@ pub(super) async fn conditions(
         let p = c.bind(source.as_str());
         c.push(format!("e.source = {p}"));
     }
+    // Times become a range of seq, found through the time index: the ledger's
+    // clock never runs backwards (see `ledger::append`), so the events of a day
+    // lie between two seqs and every filter walks its own index in seq order.
+    // The times are still compared (with `+`, so no index is chosen for them)
+    // for events that instances with differing clocks wrote before that held.
     if let Some(since) = filter.since_ms {
-        let p = c.bind(since);
-        c.push(format!("e.created_at >= {p}"));
+        let Some(first) = first_at_or_after(conn, since).await? else {
+            return Ok(None);
+        };
+        let (p, q) = (c.bind(first), c.bind(since));
+        c.push(format!("e.seq >= {p} AND +e.created_at >= {q}"));
     }
     if let Some(until) = filter.until_ms {
+        if let Some(after) = first_at_or_after(conn, until).await? {
+            let p = c.bind(after);
+            c.push(format!("e.seq < {p}"));
+        }
         let p = c.bind(until);
-        c.push(format!("e.created_at < {p}"));
+        c.push(format!("+e.created_at < {p}"));
     }
     Ok(Some(c))
+}
+
+/// The first event at or after `ms`, by the time index.
+async fn first_at_or_after(conn: &mut AnyConnection, ms: i64) -> anyhow::Result<Option<i64>> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT seq FROM ledger_events WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1",
+    )
+    .bind(ms)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.map(|(seq,)| seq))
 }
 
 /// The ids of the contacts known by this number (one per business number).
@@ -167,24 +190,14 @@ struct Row {
     email: Option<String>,
 }
 
-/// Up to `limit` events matching `filter`, newest first, older than event
-/// `before` when given (the last `seq` of the previous page).
-pub async fn page(
-    db: &Db,
-    filter: &LedgerFilter,
-    before: Option<i64>,
-    limit: i64,
-) -> anyhow::Result<Vec<FoundEvent>> {
-    let mut conn = db.pool.acquire().await?;
-    let Some(mut c) = conditions(&mut conn, filter).await? else {
-        return Ok(Vec::new());
-    };
+/// The statement for a page of events meeting `c`, newest first.
+fn page_query(mut c: Conditions, before: Option<i64>, limit: i64) -> (String, Conditions) {
     // Always bounded, so even the first page walks the primary key from its end.
     let p = c.bind(before.unwrap_or(i64::MAX));
     c.push(format!("e.seq < {p}"));
     let limit = c.bind(limit);
     // LEFT JOINs keep the ledger the outer loop: the page is read in seq order
-    // and each row looks up its number and contact by primary key.
+    // and each row looks up its number, contact and actor by primary key.
     let sql = format!(
         "SELECT e.seq, e.id, e.created_at, e.subject_id, e.category, e.action, e.source, e.source_ref, \
          e.notice_version, e.actor, b.phone_number_id, b.display_number, c.wa_id, c.user_id, \
@@ -196,6 +209,22 @@ pub async fn page(
         callers::joins("e.actor"),
         c.where_clause()
     );
+    (sql, c)
+}
+
+/// Up to `limit` events matching `filter`, newest first, older than event
+/// `before` when given (the last `seq` of the previous page).
+pub async fn page(
+    db: &Db,
+    filter: &LedgerFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> anyhow::Result<Vec<FoundEvent>> {
+    let mut conn = db.pool.acquire().await?;
+    let Some(c) = conditions(&mut conn, filter).await? else {
+        return Ok(Vec::new());
+    };
+    let (sql, c) = page_query(c, before, limit);
     let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), c.arguments()?)
         .fetch_all(&mut *conn)
         .await?;
