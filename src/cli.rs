@@ -1,9 +1,9 @@
 //! The `assent` command: serve (default), migrate, and the operator's tasks.
 
 use crate::config::Settings;
-use crate::consent::{self, ExportFilter, ExportFormat};
+use crate::consent::{self, ConsentAction, ExportFormat, LedgerFilter, Source};
 use crate::db::Db;
-use crate::domain::PhoneNumber;
+use crate::domain::{CategoryName, PhoneNumber};
 use crate::numbers::{self, NewNumber, ProviderKind};
 use crate::services::{DispatchSettings, ForwardSettings, OptInSettings};
 use crate::startup::Application;
@@ -186,6 +186,15 @@ enum LedgerCommand {
         /// Only this category.
         #[arg(long)]
         category: Option<String>,
+        /// Only the events of the person with this phone number (+E.164).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Only this action: granted, confirmed, withdrawn, declined, erased, expired.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this source: web_form, chat, keyword, preference_center, meta_signal, api, import, staff.
+        #[arg(long)]
+        source: Option<String>,
         /// Only events at or after this time (RFC 3339, e.g. 2026-01-31T00:00:00Z).
         #[arg(long)]
         since: Option<String>,
@@ -337,7 +346,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", issued.key);
         }
         Command::Ledger(LedgerCommand::Verify { anchor }) => {
-            let report = consent::verify(&db).await?;
+            let report =
+                consent::verifications::verify_and_record(&db, &audit::Doer::command_line())
+                    .await?;
             if let Some(b) = report.broken {
                 println!(
                     "ledger BROKEN at event {} {}: {}",
@@ -365,18 +376,46 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             phone_number_id,
             category,
+            phone,
+            action,
+            source,
             since,
             until,
         }) => {
-            let filter = ExportFilter {
+            let filter = LedgerFilter {
                 phone_number_id,
-                category,
+                phone: phone
+                    .map(|p| PhoneNumber::parse(&p).map_err(|e| anyhow::anyhow!("--phone {e}")))
+                    .transpose()?,
+                category: category
+                    .map(|c| CategoryName::parse(&c).map_err(|e| anyhow::anyhow!("--category {e}")))
+                    .transpose()?,
+                action: action
+                    .map(|a| {
+                        ConsentAction::parse(&a).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--action must be one of {}",
+                                names(ConsentAction::ALL.map(ConsentAction::as_str))
+                            )
+                        })
+                    })
+                    .transpose()?,
+                source: source
+                    .map(|a| {
+                        Source::parse(&a).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--source must be one of {}",
+                                names(Source::ALL.map(Source::as_str))
+                            )
+                        })
+                    })
+                    .transpose()?,
                 since_ms: since.as_deref().map(parse_time).transpose()?,
                 until_ms: until.as_deref().map(parse_time).transpose()?,
             };
-            let mut out: Box<dyn Write> = match output {
+            let mut out: Box<dyn Write + Send> = match output {
                 Some(path) => Box::new(BufWriter::new(std::fs::File::create(&path)?)),
-                None => Box::new(BufWriter::new(std::io::stdout().lock())),
+                None => Box::new(BufWriter::new(std::io::stdout())),
             };
             let n = consent::export(&db, &filter, format, &mut *out).await?;
             out.flush()?;
@@ -394,6 +433,10 @@ fn as_flags(e: numbers::NumberError) -> anyhow::Error {
         }
         other => other.into(),
     }
+}
+
+fn names<const N: usize>(all: [&str; N]) -> String {
+    all.join(", ")
 }
 
 fn parse_time(raw: &str) -> anyhow::Result<i64> {

@@ -59,6 +59,9 @@ pub struct BusinessNumber {
     /// Whether the business's contact card follows an opt-in.
     #[sqlx(try_from = "i64")]
     pub contact_card: Flag,
+    quality_event: Option<String>,
+    quality_limit: Option<String>,
+    quality_at: Option<i64>,
 }
 
 /// An INTEGER 0/1 column read as a boolean (the Any driver has no booleans).
@@ -99,6 +102,15 @@ impl BusinessNumber {
             .collect()
     }
 
+    /// What Meta last said of the number's quality, if anything.
+    pub fn quality(&self) -> Option<crate::number_quality::Quality> {
+        Some(crate::number_quality::Quality {
+            event: self.quality_event.clone()?,
+            limit: self.quality_limit.clone(),
+            at: self.quality_at?,
+        })
+    }
+
     /// The categories a chat opt-in asks for when no entry point is named; `None`
     /// means every category.
     pub fn default_categories(&self) -> Option<CategoryList> {
@@ -110,7 +122,7 @@ impl BusinessNumber {
 
 const COLUMNS: &str = "id, phone_number_id, display_number, provider, api_base_url, api_version, access_token, \
      api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories, \
-     contact_card";
+     contact_card, quality_event, quality_limit, quality_at";
 
 pub async fn by_phone_number_id(
     conn: &mut AnyConnection,

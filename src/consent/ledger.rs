@@ -123,11 +123,17 @@ pub(super) const EVENT_COLUMNS: &str = "seq, id, prev_hash, hash, created_at, bu
 /// (`forwarding::consent_events`) in the same transaction.
 #[must_use = "queue the forward to the business: forwarding::consent_events"]
 pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result<RecordedEvent> {
-    let head = sqlx::query("UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
+    let head = sqlx::query(
+        "UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, created_at",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
+    // The ledger's clock never runs backwards, even when instances' clocks
+    // differ: so seq order is time order, and a day is a range of seq.
+    let created_at = now_ms().max(head.try_get("created_at")?);
+    let before = events_for_subject(conn, &event.subject_id).await?;
 
     let how = event.how;
     let evidence_body = (!how.evidence.is_empty()).then(|| {
@@ -139,7 +145,7 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         id: new_id(),
         prev_hash,
         hash: String::new(),
-        created_at: now_ms(),
+        created_at,
         business_number_id: event.business_number_id,
         subject_id: event.subject_id,
         category: event.category,
@@ -187,12 +193,14 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("UPDATE ledger_head SET hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE ledger_head SET hash = $1, created_at = $2 WHERE id = 1")
         .bind(&stored.hash)
+        .bind(stored.created_at)
         .execute(&mut *conn)
         .await?;
     let recorded = RecordedEvent::try_from(stored)?;
     super::pending::note(conn, &recorded).await?;
+    super::tally::note(conn, &before, &recorded).await?;
     Ok(recorded)
 }
 

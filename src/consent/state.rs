@@ -26,6 +26,16 @@ impl ConsentState {
             Self::Expired => "expired",
         }
     }
+
+    /// The states a person can be in once something happened.
+    pub const HELD: [Self; 4] = [Self::Granted, Self::Pending, Self::Withdrawn, Self::Expired];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::None]
+            .into_iter()
+            .chain(Self::HELD)
+            .find(|s| s.as_str() == raw)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,6 +6,7 @@ use super::{conversation, store};
 use crate::consent::{Evidence, signals};
 use crate::contacts::{self, InboundIdentity};
 use crate::forwarding;
+use crate::number_quality::{self, QualityUpdate};
 use crate::numbers::{self, BusinessNumber};
 use crate::sending::{outbox, statuses};
 use crate::services::Services;
@@ -57,6 +58,11 @@ pub async fn payload(s: &Services, payload_id: &str, body: &str) -> anyhow::Resu
         for change in items(&entry["changes"]) {
             let field = change["field"].as_str().unwrap_or_default();
             let value = &change["value"];
+            // Names the number by its display number alone, never by metadata.
+            if field == "phone_number_quality_update" {
+                quality(s, value, entry["time"].as_i64()).await?;
+                continue;
+            }
             let number = match value["metadata"]["phone_number_id"].as_str() {
                 Some(id) => {
                     numbers::by_phone_number_id(&mut *s.db.pool.acquire().await?, id).await?
@@ -111,6 +117,17 @@ pub async fn payload(s: &Services, payload_id: &str, body: &str) -> anyhow::Resu
         }
     }
     Ok(out)
+}
+
+async fn quality(s: &Services, value: &Value, entry_time: Option<i64>) -> anyhow::Result<()> {
+    match QualityUpdate::from_change(value, entry_time) {
+        Some(update) if number_quality::note(&s.db, &update).await? => {
+            tracing::info!(event = %update.event, limit = ?update.limit, "quality of a number updated");
+        }
+        Some(_) => tracing::info!("quality update for no number of ours: acknowledged"),
+        None => tracing::info!("quality update without a number or an event: acknowledged"),
+    }
+    Ok(())
 }
 
 impl WebhookChange<'_> {

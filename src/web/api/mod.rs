@@ -3,6 +3,7 @@
 //! endpoints. Every error is Meta-shaped JSON (`error::ApiError`).
 
 pub mod auth;
+mod blocked_sends;
 mod body;
 mod consents;
 mod contact_check;
@@ -65,6 +66,11 @@ pub fn native(cfg: &mut web::ServiceConfig) {
         Endpoint::new("/keywords")
             .get(keywords::list)
             .post(keywords::set)
+            .for_machines(),
+    )
+    .service(
+        Endpoint::new("/blocked-sends")
+            .get(blocked_sends::list)
             .for_machines(),
     );
 }

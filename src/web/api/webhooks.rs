@@ -65,17 +65,27 @@ async fn handshake(
     }
 }
 
-fn named_numbers(payload: &Value) -> Vec<&str> {
-    let mut ids: Vec<&str> = payload["entry"]
+fn changes(payload: &Value) -> impl Iterator<Item = &Value> {
+    payload["entry"]
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|e| e["changes"].as_array().into_iter().flatten())
-        .filter_map(|c| c["value"]["metadata"]["phone_number_id"].as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+}
+
+/// Whether the payload names the number: by `metadata.phone_number_id`, or, in
+/// a quality update (which carries no metadata), by its display number.
+fn names(payload: &Value, n: &BusinessNumber) -> bool {
+    changes(payload).any(|c| {
+        let value = &c["value"];
+        value["metadata"]["phone_number_id"].as_str() == Some(&n.phone_number_id)
+            || (c["field"] == "phone_number_quality_update"
+                && value["display_phone_number"].as_str().is_some_and(|d| {
+                    d.chars()
+                        .filter(char::is_ascii_digit)
+                        .eq(n.display_digits().chars())
+                }))
+    })
 }
 
 /// The sandbox's app secret and verify token are published (README), so once
@@ -88,7 +98,7 @@ fn trusted(numbers: &[BusinessNumber], n: &BusinessNumber) -> bool {
 }
 
 /// Whether the payload is signed as Meta signs. It must verify with the app secret
-/// of every number of ours it names (a number without a secret accepts nothing),
+/// of every number of ours it names (`names`; a number without a secret accepts nothing),
 /// so one app's secret never vouches for another's number; a payload naming none
 /// of ours (account and template updates name only the business account) must
 /// verify with some number's secret. The sandbox's secret is published, so on an
@@ -100,10 +110,9 @@ fn signed(numbers: &[BusinessNumber], payload: Option<&Value>, body: &[u8], head
             .as_deref()
             .is_some_and(|secret| signature::verify(secret, body, header))
     };
-    let named = payload.map(named_numbers).unwrap_or_default();
     let ours: Vec<&BusinessNumber> = numbers
         .iter()
-        .filter(|n| named.contains(&n.phone_number_id.as_str()))
+        .filter(|n| payload.is_some_and(|p| names(p, n)))
         .collect();
     if ours.is_empty() {
         numbers

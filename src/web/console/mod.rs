@@ -4,8 +4,15 @@
 
 mod account;
 mod accounts;
+mod attachment;
 mod audit_log;
+mod blocked;
+mod chart;
+mod dates;
+mod filters;
 mod home;
+mod ledger;
+mod ledger_verify;
 mod setup;
 mod sign_in;
 mod staff;
@@ -18,6 +25,9 @@ use actix_web::web;
 
 /// The console's sections, in the menu of those who may open them.
 pub const SECTIONS: &[(&str, &str, Area)] = &[
+    ("/admin/ledger", "Ledger", Area::Compliance),
+    ("/admin/ledger/verify", "Integrity", Area::Compliance),
+    ("/admin/blocked", "Blocked sends", Area::Compliance),
     ("/admin/audit", "Audit log", Area::Compliance),
     ("/admin/users", "Staff", Area::Admin),
 ];
@@ -50,6 +60,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/audit")
                 .get(audit_log::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/ledger")
+                .get(ledger::search)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/ledger/export")
+                .get(ledger::download)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/ledger/verify")
+                .get(ledger_verify::show)
+                .post(ledger_verify::run)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/blocked")
+                .get(blocked::list)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/blocked/export")
+                .get(blocked::download)
                 .for_staff(Area::Compliance),
         );
 }

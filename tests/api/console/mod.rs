@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod compliance;
 mod csrf;
 mod guard;
 mod roles;

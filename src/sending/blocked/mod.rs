@@ -1,8 +1,12 @@
 //! The compliance report's record of refused sends: who tried, what, why; the
 //! recipient only as a keyed hash (so erasure can find it) and a masked form.
+//! `report` reads them back for staff and the API.
+
+pub mod report;
 
 use super::message::{Content, OutboundMessage};
 use crate::consent::suppression;
+use crate::consent::tally::day_of;
 use crate::db::{new_id, now_ms};
 use crate::domain::Actor;
 use crate::services::Services;
@@ -16,6 +20,7 @@ pub(super) async fn record(
     message: &OutboundMessage,
     (reason, code): (&str, i64),
 ) -> anyhow::Result<()> {
+    let now = now_ms();
     let what = match &message.content {
         Content::Template { name, language } => format!("template:{name}:{language}"),
         Content::FreeForm { kind } => kind.clone(),
@@ -33,7 +38,16 @@ pub(super) async fn record(
     .bind(&what)
     .bind(reason)
     .bind(code)
-    .bind(now_ms())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO blocked_days (day, business_number_id, reason, attempts) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (day, business_number_id, reason) DO UPDATE SET attempts = blocked_days.attempts + 1",
+    )
+    .bind(day_of(now))
+    .bind(number_id)
+    .bind(reason)
     .execute(&mut *conn)
     .await?;
     s.metrics.blocked(reason);

@@ -1,0 +1,147 @@
+//! The compliance workspace in a real headless Chromium, on a phone and a
+//! desktop: a compliance officer signs in, reads the dashboard, searches the
+//! ledger for a person, downloads the result, checks the ledger's integrity and
+//! reads the blocked sends. Clean console, no sideways scrolling, screenshots.
+
+use super::*;
+use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
+use crate::helpers::ledger::ok_consent;
+
+async fn body_text(browser: &Browser) -> String {
+    browser
+        .eval("return document.body.innerText;")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The checks every page passes, its screenshot, and one of the whole page
+/// (`<name>-whole-<viewport>.png`) for people to read it all.
+async fn checked(browser: &mut Browser, name: &str) {
+    browser.assert_clean_console().await;
+    browser.assert_no_sideways_scroll().await;
+    browser.screenshot(name).await;
+    let viewport = browser.viewport();
+    let height = browser
+        .eval("return document.documentElement.scrollHeight;")
+        .await
+        .as_u64()
+        .unwrap() as u32;
+    browser
+        .resize(Viewport {
+            height: height.clamp(viewport.height, 4000),
+            ..viewport
+        })
+        .await;
+    browser.screenshot(&format!("{name}-whole")).await;
+    browser.resize(viewport).await;
+}
+
+#[tokio::test]
+async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_and_a_desktop() {
+    let app = TestApp::spawn().await;
+    ok_consent(&app, ALICE, "offers", "grant").await;
+    ok_consent(&app, ALICE, "order_updates", "grant").await;
+    ok_consent(&app, BOB, "offers", "grant").await;
+    ok_consent(&app, ALICE, "offers", "withdraw").await;
+    app.register_template("spring_sale", "MARKETING", "offers")
+        .await;
+    app.send(&template_body(ALICE, "spring_sale")).await;
+    let email = "officer@acme.example";
+    app.add_staff(email, Role::Compliance, PASSWORD).await;
+    let Some(mut browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&app.url("/admin")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+
+    for viewport in [PHONE, DESKTOP] {
+        browser.resize(viewport).await;
+        let name = viewport.name;
+
+        browser.goto(&app.url("/admin")).await;
+        let text = body_text(&browser).await;
+        assert!(
+            text.contains("Compliance at a glance"),
+            "on the {name}: {text}"
+        );
+        assert!(
+            text.contains("Opt-ins (consent granted): 3"),
+            "on the {name}"
+        );
+        let chart = browser
+            .eval("const r = document.querySelector('figure.chart svg').getBoundingClientRect(); return [r.width, r.height];")
+            .await;
+        assert!(
+            chart[0].as_f64().unwrap() > 300.0,
+            "the chart is drawn: {chart}"
+        );
+        checked(&mut browser, "compliance-dashboard").await;
+
+        browser.goto(&app.url("/admin/ledger")).await;
+        checked(&mut browser, "ledger").await;
+        browser.fill("#phone", "+34 612 34 56 78").await;
+        browser
+            .eval("document.getElementById('category').value = 'offers'; return null;")
+            .await;
+        browser
+            .click("form[action='/admin/ledger'] button[type=submit]")
+            .await;
+        let found = browser
+            .eval(
+                "return [...document.querySelectorAll('tbody tr')].map(r => r.cells[3].innerText);",
+            )
+            .await;
+        assert_eq!(
+            found,
+            serde_json::json!(["withdrawn", "granted"]),
+            "on the {name}"
+        );
+        let kept = browser
+            .eval("return document.getElementById('phone').value;")
+            .await;
+        assert_eq!(kept, "+34 612 34 56 78");
+        checked(&mut browser, "ledger-search").await;
+
+        // The download, as the browser fetches the page's own link.
+        let csv = browser
+            .eval("return fetch(document.querySelector('.downloads a').href).then(r => r.text());")
+            .await;
+        let csv = csv.as_str().unwrap();
+        assert!(
+            csv.starts_with("seq,id,created_at,"),
+            "on the {name}: {csv}"
+        );
+        assert_eq!(
+            csv.lines().count(),
+            3,
+            "the header and ALICE's two offers events"
+        );
+        assert!(csv.contains(ALICE));
+
+        browser.goto(&app.url("/admin/ledger/verify")).await;
+        browser
+            .click("form[action='/admin/ledger/verify'] button")
+            .await;
+        assert!(
+            body_text(&browser).await.contains("Intact"),
+            "on the {name}"
+        );
+        checked(&mut browser, "ledger-verify").await;
+
+        browser.goto(&app.url("/admin/blocked")).await;
+        let text = body_text(&browser).await;
+        assert!(
+            text.contains("No consent in the template's category"),
+            "on the {name}"
+        );
+        checked(&mut browser, "blocked-sends").await;
+    }
+    assert_eq!(audited(&app, "ledger.exported").await.len(), 2);
+    browser.close().await;
+}
