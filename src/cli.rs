@@ -82,6 +82,9 @@ struct ServeArgs {
     /// Hours a double opt-in from a form waits for its confirmation before it expires.
     #[arg(long, env = "ASSENT_PENDING_TTL_HOURS", default_value_t = 168)]
     pending_ttl_hours: u64,
+    /// The jurisdiction consent receipts name, such as ES or EU [default: none].
+    #[arg(long, env = "ASSENT_JURISDICTION")]
+    jurisdiction: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..OptInSettings::default()
             },
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
+            jurisdiction: args.jurisdiction,
             background: true,
         };
         let app = Application::build(&settings).await?;

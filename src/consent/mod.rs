@@ -20,7 +20,9 @@ mod verify;
 
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFilter, ExportFormat, export};
-pub use ledger::{RecordedEvent, append, events_for_subject, forget_evidence};
+pub use ledger::{
+    RecordedEvent, append, events_for_subject, evidence_for_subject, forget_evidence,
+};
 pub use read::{ConsentRecord, read};
 pub use state::{CategoryStatus, ConsentState, derive_states};
 pub use verify::{Broken, VerifyReport, anchored_at, verify};
