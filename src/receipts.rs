@@ -9,7 +9,7 @@
 use crate::categories::Category;
 use crate::consent::export::rfc3339;
 use crate::consent::{ConsentAction, Evidence, Source};
-use crate::people::EventRecord;
+use crate::people::{EventRecord, Record};
 use serde::Serialize;
 
 /// The Kantara version string receipts carry.
@@ -210,6 +210,37 @@ pub fn build(input: &Input<'_>) -> Receipt {
         },
         evidence: input.event.evidence.clone(),
     }
+}
+
+/// The receipt of one event of a person's record; `None` when the record has no
+/// such event.
+pub fn of_record(
+    record: &Record,
+    event_id: &str,
+    jurisdiction: Option<&str>,
+    public_url: &str,
+) -> Option<Receipt> {
+    let event = record.events.iter().find(|e| e.event.id == event_id)?;
+    let principal = match &record.contact {
+        Some(c) => c
+            .wa_id
+            .as_ref()
+            .map(|w| format!("+{w}"))
+            .or_else(|| c.user_id.clone()),
+        None => None,
+    }
+    .unwrap_or_else(|| format!("contact:{}", record.subject_id));
+    Some(build(&Input {
+        event,
+        principal: &principal,
+        controller: Controller {
+            name: record.number.name(),
+            phone: &record.number.display_number,
+        },
+        categories: &record.categories,
+        jurisdiction,
+        public_url,
+    }))
 }
 
 /// ISO/IEC TS 27560's state of consent after an event of this action; a grant

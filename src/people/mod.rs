@@ -89,6 +89,11 @@ pub async fn find(
     contacts::find(&mut *db.pool.acquire().await?, business_number_id, who).await
 }
 
+/// The contact with this id, while they are one (not erased).
+pub async fn contact(db: &Db, id: &str) -> anyhow::Result<Option<Contact>> {
+    contacts::find_by_id(&mut *db.pool.acquire().await?, id).await
+}
+
 /// The record of the contact with this id (or of the erased person it was);
 /// `None` when Assent never knew the id.
 pub async fn read(db: &Db, secret: &[u8], subject_id: &str) -> anyhow::Result<Option<Record>> {

@@ -5,10 +5,14 @@
 mod account;
 mod accounts;
 mod audit_log;
+mod erasure;
 mod home;
+mod person;
+mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
+mod when;
 
 pub use staff::{Staff, allow, require_staff};
 
@@ -50,6 +54,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/audit")
                 .get(audit_log::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}")
+                .get(person::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/access.json")
+                .get(person::access_file)
+                .for_staff(Area::Compliance),
+        )
+        // The JSON first: `{event}` alone would match `….json` too.
+        .service(
+            Endpoint::new("/contacts/{id}/receipts/{event}.json")
+                .get(receipt::json)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/receipts/{event}")
+                .get(receipt::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/erase")
+                .get(erasure::confirm)
+                .post(erasure::erase)
                 .for_staff(Area::Compliance),
         );
 }

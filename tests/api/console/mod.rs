@@ -3,5 +3,6 @@
 
 mod csrf;
 mod guard;
+mod people;
 mod sessions;
 mod sign_in;
