@@ -38,18 +38,28 @@ pub struct Removed {
 }
 
 impl Removed {
-    /// As the audit log and the command line say it.
+    /// As the console, the audit log and the command line say it.
     pub fn summary(&self) -> String {
-        format!(
-            "{} contact, evidence of {} consent events, {} messages sent, {} messages received, \
-             {} blocked sends, {} forwards owed",
-            self.contact,
-            self.consent_evidence,
-            self.messages_sent,
-            self.messages_received,
-            self.blocked_sends,
-            self.forwards_owed
-        )
+        let n = |count: u64, one: &str, many: &str| match count {
+            1 => format!("1 {one}"),
+            _ => format!("{count} {many}"),
+        };
+        [
+            n(self.contact, "contact", "contacts"),
+            format!(
+                "evidence of {}",
+                n(self.consent_evidence, "consent event", "consent events")
+            ),
+            n(self.messages_sent, "message sent", "messages sent"),
+            n(self.messages_received, "message received", "messages received"),
+            n(self.blocked_sends, "refused send", "refused sends"),
+            n(
+                self.forwards_owed,
+                "update not yet delivered to the business",
+                "updates not yet delivered to the business",
+            ),
+        ]
+        .join(", ")
     }
 }
 

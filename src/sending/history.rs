@@ -3,6 +3,7 @@
 
 pub use super::blocked::Refused;
 use crate::contacts::Contact;
+use crate::domain::MessageStatus;
 use sqlx::AnyConnection;
 
 /// A message sent (or queued) to the person.
@@ -56,12 +57,15 @@ pub async fn sent_to(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Resu
     .await?;
     let mut sent = Vec::with_capacity(rows.len());
     for r in rows {
-        let statuses = sqlx::query_as(
+        let mut statuses: Vec<StatusReport> = sqlx::query_as(
             "SELECT status, at, error_code, error_title FROM message_statuses WHERE message_id = $1 ORDER BY at, status",
         )
         .bind(&r.id)
         .fetch_all(&mut *conn)
         .await?;
+        // Reported in the same millisecond, they still read in the order a
+        // message reaches them.
+        statuses.sort_by_key(|s| (s.at, MessageStatus::parse(&s.status)));
         sent.push(Sent {
             id: r.id,
             created_at: r.created_at,

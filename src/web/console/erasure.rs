@@ -94,7 +94,7 @@ fn consequences(record: &Record) -> (String, Vec<String>, Vec<String>) {
         ),
         format!(
             "A keyed hash of the number on the suppression list of {}, so Assent never messages them again by mistake (unless they write again and accept the terms).",
-            record.number.name()
+            super::person::number_label(&record.number)
         ),
         "One last notice to the business's webhook, if it has one, naming the number, so its own systems can erase them too.".into(),
         "An entry in the audit log: who erased, when, and how much was removed (no phone number).".into(),
@@ -118,11 +118,7 @@ pub async fn confirm(
         return Ok(back_to(&id));
     }
     let (who, deleted, kept) = consequences(&record);
-    let number = format!(
-        "{} ({})",
-        record.number.name(),
-        record.number.display_number
-    );
+    let number = super::person::number_label(&record.number);
     Ok(render(
         StatusCode::OK,
         &ErasePage {

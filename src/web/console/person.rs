@@ -7,6 +7,8 @@
 use super::Staff;
 use super::when::when;
 use crate::access::{self, Subject};
+use crate::categories::Category;
+use crate::numbers::BusinessNumber;
 use crate::consent::{self, ConsentAction, ConsentState, Source};
 use crate::people::{self, EventRecord, Record};
 use crate::services::Services;
@@ -193,9 +195,8 @@ fn view(
     details.push(Detail {
         label: "Business number",
         value: format!(
-            "{} ({}, phone number id {})",
-            number.name(),
-            number.display_number,
+            "{} (phone number id {})",
+            number_label(number),
             number.phone_number_id
         ),
     });
@@ -221,7 +222,7 @@ fn view(
         .events
         .iter()
         .rev()
-        .map(|e| event_item(e, names))
+        .map(|e| event_item(e, &record.categories, names))
         .collect();
     let sent = record
         .sent
@@ -231,7 +232,7 @@ fn view(
             at: when(m.created_at),
             what: match &m.template_name {
                 Some(t) => format!("template {t}"),
-                None => m.kind.clone(),
+                None => format!("{} message", m.kind),
             },
             category: m.category.clone().unwrap_or_default(),
             status: match (&m.error_code, &m.error_title) {
@@ -243,7 +244,7 @@ fn view(
                 .iter()
                 .map(|s| format!("{} {}", s.status, when(s.at)))
                 .collect::<Vec<_>>()
-                .join("; "),
+                .join(", "),
             by: named(names, &m.actor),
         })
         .collect();
@@ -254,7 +255,7 @@ fn view(
         .map(|m| ReceivedRow {
             at: when(m.received_at),
             kind: m.kind.clone(),
-            state: m.state.clone(),
+            state: received_words(&m.state).to_owned(),
             read: m.read_at.map(when).unwrap_or_default(),
         })
         .collect();
@@ -264,7 +265,7 @@ fn view(
         .rev()
         .map(|b| BlockedRow {
             at: when(b.created_at),
-            what: b.what.clone(),
+            what: what_words(&b.what),
             reason: b.reason.replace('_', " "),
             code: b.code,
             by: named(names, &b.actor),
@@ -304,6 +305,35 @@ fn view(
     }
 }
 
+/// The business as staff know it: its name, and its number when that differs.
+pub(super) fn number_label(number: &BusinessNumber) -> String {
+    if number.name() == number.display_number {
+        number.display_number.clone()
+    } else {
+        format!("{} ({})", number.name(), number.display_number)
+    }
+}
+
+/// What a refused send was, as `blocked_sends` records it: `template:name:lang`
+/// or a message kind.
+fn what_words(what: &str) -> String {
+    match what.strip_prefix("template:").and_then(|t| t.rsplit_once(':')) {
+        Some((name, language)) => format!("template {name} ({language})"),
+        None => what.to_owned(),
+    }
+}
+
+/// What the consent conversation did with a message the person sent.
+fn received_words(state: &str) -> &str {
+    match state {
+        "held" => "held until they accept the terms",
+        "released" => "passed to the business",
+        "handled" => "answered by Assent (a button or keyword)",
+        "received" => "being processed",
+        other => other,
+    }
+}
+
 fn state_words(state: ConsentState) -> &'static str {
     match state {
         ConsentState::Pending => "pending confirmation",
@@ -335,11 +365,18 @@ fn source_words(source: Source) -> &'static str {
     }
 }
 
-fn event_item(record: &EventRecord, names: &HashMap<String, String>) -> EventItem {
+fn event_item(
+    record: &EventRecord,
+    categories: &[Category],
+    names: &HashMap<String, String>,
+) -> EventItem {
     let e = &record.event;
     let what = match e.category.as_str() {
         "*" => "everything".to_owned(),
-        c => c.to_owned(),
+        c => categories
+            .iter()
+            .find(|k| k.name.as_str() == c)
+            .map_or_else(|| c.to_owned(), |k| k.title.clone()),
     };
     let mut evidence = Vec::new();
     if let Some(ev) = &record.evidence {

@@ -23,12 +23,17 @@ pub struct History {
     pub notice_text: String,
 }
 
+/// What person `n` writes first.
+pub fn words(n: u32) -> String {
+    format!("Hello, I ordered shoes (order {n})")
+}
+
 /// Person `n` writes, accepts the terms in chat, gets the `order_shipped` template,
 /// withdraws product_news through the API (IP 203.0.113.7), and is refused the
 /// `spring_sale` marketing template.
 pub async fn history(app: &TestApp, n: u32) -> History {
     let wa_id = person(n);
-    let first_message = text(app, &wa_id, "Hello, I ordered shoes").await;
+    let first_message = text(app, &wa_id, &words(n)).await;
     let accept_message = press(app, &wa_id, "assent_terms_accept").await;
     let (notice_id, notice_text): (String, String) = sqlx::query_as(
         "SELECT n.id, n.body FROM notices n JOIN contacts c ON c.terms_notice_id = n.id WHERE c.wa_id = $1",

@@ -136,7 +136,7 @@ async fn the_printable_receipt_shows_the_same_and_carries_no_script() {
         hash.as_str(),
         &e164(&ana.wa_id),
         "+12025550100",
-        "consent given",
+        "<dd>given <span class=\"meta\">(ISO/IEC TS 27560 state)",
         "version chat-1",
         &ana.accept_message,
         &format!("https://assent.example/notices/{}", ana.notice_id),

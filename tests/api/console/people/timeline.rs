@@ -44,7 +44,7 @@ async fn the_timeline_shows_each_event_with_the_notice_shown_the_evidence_and_th
     }
     // The chat grants: the notice's exact text of the version shown, its
     // version and hash, and the Accept button's message as evidence.
-    assert!(html.contains("Granted: offers"), "{html}");
+    assert!(html.contains("Granted: Offers and promotions"), "{html}");
     assert!(
         html.contains(&escaped(&ana.notice_text)),
         "the notice text: {html}"
@@ -59,7 +59,7 @@ async fn the_timeline_shows_each_event_with_the_notice_shown_the_evidence_and_th
     assert!(html.contains("Inbound message id"));
     // The withdrawal through the API: its IP and user agent, the key that made
     // it, and a notice Assent only knows by its hash.
-    assert!(html.contains("Withdrawn: product_news"), "{html}");
+    assert!(html.contains("Withdrawn: Product news"), "{html}");
     assert!(html.contains("203.0.113.7") && html.contains("Browser (user agent)"));
     assert!(html.contains("API key “tests”"), "{html}");
     assert!(
@@ -85,17 +85,17 @@ async fn the_timeline_shows_each_event_with_the_notice_shown_the_evidence_and_th
     // Messages sent (the terms, the confirmation and the template), refused and
     // received.
     assert!(html.contains("template order_shipped"), "{html}");
-    assert!(html.contains("template:spring_sale:en"), "{html}");
+    assert!(html.contains("template spring_sale (en)"), "{html}");
     assert!(
         html.contains("no consent") && html.contains("470102"),
         "{html}"
     );
     let sent_rows = html[html.find(r#"id="sent""#).unwrap()..html.find(r#"id="blocked""#).unwrap()]
-        .matches("<tr><td>")
+        .matches(r#"<tr><td class="when">"#)
         .count();
     assert!(sent_rows >= 3, "terms, confirmation and template: {html}");
     let received = &html[html.find(r#"id="received""#).unwrap()..];
-    assert_eq!(received.matches("<tr><td>").count(), 2, "{received}");
+    assert_eq!(received.matches(r#"<tr><td class="when">"#).count(), 2, "{received}");
     // Nothing of the other person.
     assert!(!html.contains(&other.wa_id) && !html.contains(&other.accept_message));
 }
@@ -117,7 +117,7 @@ async fn a_web_form_sign_up_shows_the_forms_notice_the_ip_and_the_pending_confir
 
     let id = app.contact_id(&wa_id).await;
     let html = app.console_page(&format!("/admin/contacts/{id}")).await;
-    assert!(html.contains("Granted: offers"), "{html}");
+    assert!(html.contains("Granted: Offers and promotions"), "{html}");
     assert!(html.contains("web form <code>form:join</code>"), "{html}");
     assert!(
         html.contains(&escaped(notice)),
