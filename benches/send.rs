@@ -31,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
         forward: Default::default(),
         opt_in: Default::default(),
         provider_timeout: Duration::from_secs(5),
+        jurisdiction: None,
         background: true,
     };
     let app = Application::build(&settings).await?;

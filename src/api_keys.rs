@@ -25,25 +25,41 @@ pub async fn create(db: &Db, business_number_id: &str, name: &str) -> anyhow::Re
     Ok(IssuedKey { id, key })
 }
 
-/// The key's id and number, for a key that exists and is not revoked. Keys are
-/// looked up by their SHA-256, so no stored secret is ever compared byte by byte.
-pub async fn authenticate(
-    db: &Db,
-    presented: &str,
-) -> anyhow::Result<Option<(String, BusinessNumber)>> {
+/// A key that was presented and is valid.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub id: String,
+    /// The name it was created with, which the audit log shows.
+    pub name: String,
+    pub number: BusinessNumber,
+}
+
+/// The key's id, name and number, for a key that exists and is not revoked. Keys
+/// are looked up by their SHA-256, so no stored secret is ever compared byte by
+/// byte.
+pub async fn authenticate(db: &Db, presented: &str) -> anyhow::Result<Option<Authenticated>> {
     let mut conn = db.pool.acquire().await?;
-    let found: Option<(String, String)> = sqlx::query_as(
-        "SELECT id, business_number_id FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
+    let found: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT id, name, business_number_id FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
     )
     .bind(digest(presented.trim()))
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((key_id, number_id)) = found else {
+    let Some((id, name, number_id)) = found else {
         return Ok(None);
     };
     Ok(numbers::by_id(&mut conn, &number_id)
         .await?
-        .map(|n| (key_id, n)))
+        .map(|number| Authenticated { id, name, number }))
+}
+
+/// A key's name, revoked or not: who did something in the past.
+pub async fn name_of(conn: &mut sqlx::AnyConnection, id: &str) -> anyhow::Result<Option<String>> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT name FROM api_keys WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.map(|(name,)| name))
 }
 
 fn digest(key: &str) -> String {

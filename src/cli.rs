@@ -3,11 +3,11 @@
 use crate::config::Settings;
 use crate::consent::{self, ConsentAction, ExportFormat, LedgerFilter, Source};
 use crate::db::Db;
-use crate::domain::{CategoryName, PhoneNumber};
-use crate::numbers::{self, NewNumber, ProviderKind};
+use crate::domain::{CategoryName, PhoneNumber, Recipient, UserId};
+use crate::numbers::{self, BusinessNumber, NewNumber, ProviderKind};
 use crate::services::{DispatchSettings, ForwardSettings, OptInSettings};
 use crate::startup::Application;
-use crate::{api_keys, audit, users};
+use crate::{access, api_keys, audit, privacy, secret, users};
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -50,6 +50,9 @@ enum Command {
     /// The consent ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// A person's record: access and erasure requests.
+    #[command(subcommand)]
+    Contact(ContactCommand),
 }
 
 #[derive(Args, Default)]
@@ -82,6 +85,9 @@ struct ServeArgs {
     /// Hours a double opt-in from a form waits for its confirmation before it expires.
     #[arg(long, env = "ASSENT_PENDING_TTL_HOURS", default_value_t = 168)]
     pending_ttl_hours: u64,
+    /// The jurisdiction consent receipts name, such as ES or EU [default: none].
+    #[arg(long, env = "ASSENT_JURISDICTION")]
+    jurisdiction: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -204,6 +210,34 @@ enum LedgerCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Print everything Assent holds about a person as JSON (an access request,
+    /// the same document as the console's and the API's); audited.
+    Show(ContactArgs),
+    /// Erase a person: their data is deleted, the ledger keeps its events (naming
+    /// only a random id) and a keyed hash keeps them from being messaged again;
+    /// audited. Erasing someone already erased changes nothing.
+    Erase(ContactArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["phone", "user_id"])))]
+struct ContactArgs {
+    /// The person's phone number, E.164 (e.g. +34612345678).
+    #[arg(long)]
+    phone: Option<String>,
+    /// Meta's business-scoped user id, instead of a phone number.
+    #[arg(long)]
+    user_id: Option<String>,
+    /// The business number the person wrote to [default: the only one there is].
+    #[arg(long)]
+    phone_number_id: Option<String>,
+    /// The server's ASSENT_SECRET_KEY, when it has one: it keys the suppression hashes.
+    #[arg(long, env = "ASSENT_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -260,6 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..OptInSettings::default()
             },
             provider_timeout: Duration::from_millis(args.provider_timeout_ms),
+            jurisdiction: args.jurisdiction,
             background: true,
         };
         let app = Application::build(&settings).await?;
@@ -421,8 +456,86 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush()?;
             eprintln!("{n} events exported");
         }
+        Command::Contact(ContactCommand::Show(a)) => {
+            let (number, who, secret) = person(&db, &a).await?;
+            let subject = access::Subject::Known {
+                number: &number,
+                who: &who,
+            };
+            let document = access::request(&db, &secret, &audit::Doer::command_line(), subject)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the access request found no answer"))?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &document)?;
+            writeln!(out)?;
+        }
+        Command::Contact(ContactCommand::Erase(a)) => {
+            let (number, who, secret) = person(&db, &a).await?;
+            let done = privacy::erase_recipient(
+                &db,
+                &secret,
+                &number.id,
+                &who,
+                &audit::Doer::command_line(),
+            )
+            .await?;
+            let pnid = &number.phone_number_id;
+            match done {
+                privacy::Erasure::Erased {
+                    contact_id,
+                    event,
+                    removed,
+                    suppression_keys,
+                } => println!(
+                    "erased contact {contact_id} on {pnid}: removed {}; {suppression_keys} keyed hashes on the suppression list; ledger event {}",
+                    removed.summary(),
+                    event.seq
+                ),
+                privacy::Erasure::NothingLeft { suppressed: true } => println!(
+                    "nothing left to erase for {} on {pnid}: erased before, and on the suppression list",
+                    who.masked()
+                ),
+                privacy::Erasure::NothingLeft { suppressed: false } => println!(
+                    "nothing left to erase for {} on {pnid}: Assent holds nothing about them",
+                    who.masked()
+                ),
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The business number, the person and the secret a `contact` command acts with.
+async fn person(db: &Db, a: &ContactArgs) -> anyhow::Result<(BusinessNumber, Recipient, Vec<u8>)> {
+    let who = match (&a.phone, &a.user_id) {
+        (Some(p), _) => {
+            Recipient::Phone(PhoneNumber::parse(p).map_err(|e| anyhow::anyhow!("--phone {e}"))?)
+        }
+        (None, Some(u)) => {
+            Recipient::User(UserId::parse(u).map_err(|e| anyhow::anyhow!("--user-id {e}"))?)
+        }
+        (None, None) => anyhow::bail!("give --phone or --user-id"),
+    };
+    let number = match &a.phone_number_id {
+        Some(id) => numbers::by_phone_number_id(&mut *db.pool.acquire().await?, id)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no business number with phone_number_id {id}; see 'assent number list'"
+                )
+            })?,
+        None => {
+            let mut all = numbers::list(db).await?;
+            anyhow::ensure!(
+                all.len() == 1,
+                "there are {} business numbers: name one with --phone-number-id (see 'assent number list')",
+                all.len()
+            );
+            all.remove(0)
+        }
+    };
+    let secret = secret::existing(db, a.secret_key.as_deref()).await?;
+    Ok((number, who, secret))
 }
 
 /// A settings error, phrased for the command line: the field as its flag.

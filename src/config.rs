@@ -14,6 +14,8 @@ pub struct Settings {
     pub forward: ForwardSettings,
     pub opt_in: OptInSettings,
     pub provider_timeout: Duration,
+    /// The jurisdiction consent receipts name (e.g. `ES`, `EU`); none by default.
+    pub jurisdiction: Option<String>,
     /// Whether this process runs the background workers (dispatch, webhook
     /// processing, forwarding). Tests turn them off and step the work inline
     /// with `startup::step`.

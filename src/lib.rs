@@ -8,6 +8,7 @@
 //! - `web`: the JSON API (Meta-compatible and native), public pages, the staff console
 //! - `cli`: the `assent` command
 
+pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod callers;
@@ -33,10 +34,12 @@ pub mod notices;
 pub mod number_quality;
 pub mod numbers;
 pub mod opt_in;
+pub mod people;
 pub mod preferences;
 pub mod privacy;
 pub mod providers;
 pub mod query;
+pub mod receipts;
 pub mod recording;
 pub mod secret;
 pub mod sending;

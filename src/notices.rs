@@ -117,6 +117,26 @@ async fn newest(
         .await?)
 }
 
+/// The version an event names, by its version and SHA-256 (the hash decides: a
+/// text recorded only by its hash, through the API, is not here).
+pub async fn version_of(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    version: &str,
+    sha256: &str,
+) -> anyhow::Result<Option<Notice>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM notices WHERE business_number_id = $1 AND version = $2 AND sha256 = $3 \
+         ORDER BY created_at LIMIT 1"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(version)
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<Notice>> {
     let sql = format!("SELECT {COLUMNS} FROM notices WHERE id = $1");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -6,6 +6,27 @@ use crate::db::Db;
 
 const NAME: &str = "secret_key";
 
+/// The secret for an operator's command (`assent contact …`): the configured one,
+/// else the one a server generated and kept. When neither exists, the server runs
+/// with its own ASSENT_SECRET_KEY: a key made up here would hash people
+/// differently, so the command refuses.
+pub async fn existing(db: &Db, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    if configured.is_none() {
+        let stored: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM settings WHERE name = $1")
+                .bind(NAME)
+                .fetch_optional(&db.pool)
+                .await?;
+        let Some((stored,)) = stored else {
+            anyhow::bail!(
+                "set ASSENT_SECRET_KEY to the server's: this database keeps no secret key of its own"
+            );
+        };
+        return Ok(stored.into_bytes());
+    }
+    load(db, configured).await
+}
+
 pub async fn load(db: &Db, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = configured {
         anyhow::ensure!(

@@ -99,4 +99,6 @@ pub struct Services {
     pub opt_in_wake: Arc<Notify>,
     pub http: reqwest::Client,
     pub public_url: String,
+    /// The jurisdiction consent receipts name, when the operator set one.
+    pub jurisdiction: Option<String>,
 }

@@ -49,6 +49,12 @@ fn forward_client(settings: &ForwardSettings) -> anyhow::Result<reqwest::Client>
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let jurisdiction = settings
+            .jurisdiction
+            .as_deref()
+            .map(crate::receipts::jurisdiction)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("ASSENT_JURISDICTION {e}"))?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         let secret = secret::load(&db, settings.secret_key.as_deref()).await?;
@@ -70,6 +76,7 @@ impl Application {
             opt_in_wake: Arc::new(Notify::new()),
             http: forward_client(&settings.forward)?,
             public_url: settings.public_url(),
+            jurisdiction,
         };
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

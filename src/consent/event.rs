@@ -2,7 +2,7 @@
 //! and the evidence kept beside it.
 
 use crate::domain::{Actor, Language};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,7 +95,8 @@ pub struct Notice {
 
 /// Evidence that identifies or could identify the person. It is stored outside the
 /// chain (the chain keeps its SHA-256), so erasure can delete it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,

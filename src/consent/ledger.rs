@@ -3,11 +3,12 @@
 //! reads them typed (`RecordedEvent`).
 
 use super::chain::Chained;
-use super::event::{ConsentAction, NewEvent, Source};
+use super::event::{ConsentAction, Evidence, NewEvent, Source};
 use crate::db::{new_id, now_ms};
 use crate::digest::sha256_hex;
 use crate::domain::Actor;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// One event as stored, its chained fields as the text that was hashed.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -220,11 +221,36 @@ pub async fn events_for_subject(
         .collect()
 }
 
+/// The evidence kept beside each of the person's events, by event id (an erased
+/// person has none left).
+pub async fn evidence_for_subject(
+    conn: &mut AnyConnection,
+    subject_id: &str,
+) -> anyhow::Result<HashMap<String, Evidence>> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        evidence: Evidence,
+    }
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_id, body FROM ledger_evidence WHERE subject_id = $1")
+            .bind(subject_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, body)| {
+            let stored: Stored = serde_json::from_str(&body)
+                .map_err(|e| anyhow::anyhow!("evidence of event {id} is not readable: {e}"))?;
+            Ok((id, stored.evidence))
+        })
+        .collect()
+}
+
 /// Deletes the person's evidence (erasure); the chain keeps only its hash.
-pub async fn forget_evidence(conn: &mut AnyConnection, subject_id: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM ledger_evidence WHERE subject_id = $1")
+/// Returns how many events' evidence went.
+pub async fn forget_evidence(conn: &mut AnyConnection, subject_id: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM ledger_evidence WHERE subject_id = $1")
         .bind(subject_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }

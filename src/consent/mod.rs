@@ -23,7 +23,9 @@ mod verify;
 
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFormat, export};
-pub use ledger::{RecordedEvent, append, events_for_subject, forget_evidence};
+pub use ledger::{
+    RecordedEvent, append, events_for_subject, evidence_for_subject, forget_evidence,
+};
 pub use read::{ConsentRecord, read};
 pub use search::LedgerFilter;
 pub use state::{CategoryStatus, ConsentState, derive_states};

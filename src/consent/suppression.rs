@@ -69,21 +69,64 @@ pub async fn is_suppressed(
     Ok(found.is_some())
 }
 
+/// Puts a key on the list; `erasure` names the ledger event of the erasure that
+/// put it there, so the erased person's page can show the entry.
 pub async fn add(
     conn: &mut AnyConnection,
     business_number_id: &str,
     key: &str,
     reason: &str,
+    erasure: Option<&str>,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO suppressions (business_number_id, key_hash, reason, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (business_number_id, key_hash) DO NOTHING",
+        "INSERT INTO suppressions (business_number_id, key_hash, reason, created_at, ledger_event_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_number_id, key_hash) DO NOTHING",
     )
     .bind(business_number_id)
     .bind(key)
     .bind(reason)
     .bind(crate::db::now_ms())
+    .bind(erasure)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// One entry of the list, as the console and an access request show it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Entry {
+    pub key_hash: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+/// The entries among `keys` (a person's keys, `keys_of`) on the number's list.
+pub async fn entries(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    keys: &[String],
+) -> anyhow::Result<Vec<Entry>> {
+    let mut found = Vec::new();
+    for key in keys {
+        let entry: Option<Entry> = sqlx::query_as(
+            "SELECT key_hash, reason, created_at FROM suppressions WHERE business_number_id = $1 AND key_hash = $2",
+        )
+        .bind(business_number_id)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+        found.extend(entry);
+    }
+    Ok(found)
+}
+
+/// The entries an erasure put on the list that are still there (a person who came
+/// back and accepted the terms again is off it).
+pub async fn of_erasure(conn: &mut AnyConnection, event_id: &str) -> anyhow::Result<Vec<Entry>> {
+    Ok(sqlx::query_as(
+        "SELECT key_hash, reason, created_at FROM suppressions WHERE ledger_event_id = $1 ORDER BY key_hash",
+    )
+    .bind(event_id)
+    .fetch_all(&mut *conn)
+    .await?)
 }

@@ -136,11 +136,31 @@ async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> anyho
     .await
 }
 
-/// Deletes what is still owed to the business about the person (erasure).
-pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM forwards WHERE contact_id = $1")
+/// A forward still owed to the business about a person.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Owed {
+    pub kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// What is still owed to the business about the person, oldest first.
+pub async fn owed_about(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<Vec<Owed>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, state, attempts, created_at FROM forwards WHERE contact_id = $1 ORDER BY created_at, id",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Deletes what is still owed to the business about the person (erasure);
+/// returns how many forwards went.
+pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM forwards WHERE contact_id = $1")
         .bind(contact_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }

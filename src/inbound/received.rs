@@ -185,6 +185,32 @@ pub async fn was_received(
     Ok(found.is_some())
 }
 
+/// A message the person sent, as kept here (its words are in the stored webhook
+/// payload, and in `held_body` while it is held).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Received {
+    pub id: String,
+    pub kind: String,
+    pub state: String,
+    pub received_at: i64,
+    pub read_at: Option<i64>,
+    pub held_body: Option<String>,
+}
+
+/// Every message the person sent, oldest first.
+pub async fn of_contact(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+) -> anyhow::Result<Vec<Received>> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, state, received_at, read_at, forward_body AS held_body FROM inbound_messages \
+         WHERE contact_id = $1 ORDER BY received_at, id",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 /// The ids of every message the person sent.
 pub async fn ids_of(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<Vec<String>> {
     let ids: Vec<(String,)> =
@@ -195,10 +221,11 @@ pub async fn ids_of(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Resul
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
-pub async fn forget(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM inbound_messages WHERE contact_id = $1")
+/// Deletes the person's messages (erasure, decline); returns how many went.
+pub async fn forget(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query("DELETE FROM inbound_messages WHERE contact_id = $1")
         .bind(contact_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }

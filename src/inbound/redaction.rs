@@ -36,17 +36,10 @@ pub async fn remove_person(
             .fetch_all(&mut *conn)
             .await?;
     if !shared.is_empty() {
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM inbound_messages WHERE contact_id = $1 UNION \
-             SELECT provider_message_id FROM messages WHERE contact_id = $1 AND provider_message_id IS NOT NULL",
-        )
-        .bind(contact_id)
-        .fetch_all(&mut *conn)
-        .await?;
         let person = Person {
             wa_id,
             user_id,
-            message_ids: ids.into_iter().map(|(id,)| id).collect(),
+            message_ids: message_ids(conn, contact_id).await?,
         };
         for (id,) in shared {
             take_out(conn, &id, &person).await?;
@@ -57,6 +50,52 @@ pub async fn remove_person(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The person's entries in the stored payloads, as Meta delivered them: their
+/// messages (with their words), the statuses of messages to them, their marketing
+/// preferences, and how Meta described them (`contacts`). An access request
+/// shows these; erasure removes exactly them.
+pub async fn entries_of(
+    conn: &mut sqlx::AnyConnection,
+    contact_id: &str,
+    wa_id: Option<&str>,
+    user_id: Option<&str>,
+) -> anyhow::Result<Vec<Value>> {
+    let bodies: Vec<(String,)> = sqlx::query_as(
+        "SELECT p.body FROM webhook_payloads p JOIN webhook_payload_contacts c ON c.payload_id = p.id \
+         WHERE c.contact_id = $1 ORDER BY p.received_at, p.id",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if bodies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let person = Person {
+        wa_id,
+        user_id,
+        message_ids: message_ids(conn, contact_id).await?,
+    };
+    Ok(bodies
+        .iter()
+        .flat_map(|(body,)| person.entries_in(body))
+        .collect())
+}
+
+/// The ids of the person's messages both ways, which identify their entries.
+async fn message_ids(
+    conn: &mut sqlx::AnyConnection,
+    contact_id: &str,
+) -> anyhow::Result<HashSet<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM inbound_messages WHERE contact_id = $1 UNION \
+         SELECT provider_message_id FROM messages WHERE contact_id = $1 AND provider_message_id IS NOT NULL",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// Rewrites (or deletes) one payload without the person. The write is
@@ -109,10 +148,8 @@ struct Person<'a> {
 }
 
 impl Person<'_> {
+    /// Whether the entry goes when the person does.
     fn is(&self, v: &Value, by_phone: &str, by_user: &str) -> bool {
-        let matches = |field: &str, id: Option<&str>| {
-            id.is_some() && v.get(field).and_then(Value::as_str) == id
-        };
         // An entry that merely mentions them (a system message about a change
         // to their number, a text quoting it) goes too.
         let mentions = || {
@@ -122,12 +159,55 @@ impl Person<'_> {
                 .flatten()
                 .any(|id| text.contains(id))
         };
+        self.owns(v, by_phone, by_user) || mentions()
+    }
+
+    /// Whether the entry is the person's own: from them, to them, about their
+    /// preferences. Narrower than `is`: an access request must not hand them
+    /// someone else's words that happen to quote their number.
+    fn owns(&self, v: &Value, by_phone: &str, by_user: &str) -> bool {
+        let matches = |field: &str, id: Option<&str>| {
+            id.is_some() && v.get(field).and_then(Value::as_str) == id
+        };
         matches(by_phone, self.wa_id)
             || matches(by_user, self.user_id)
             || v.get("id")
                 .and_then(Value::as_str)
                 .is_some_and(|id| self.message_ids.contains(id))
-            || mentions()
+    }
+
+    /// The person's entries in a payload, each as `{"field": entry}` (`messages`,
+    /// `statuses`, `user_preferences`, `contacts`).
+    fn entries_in(&self, body: &str) -> Vec<Value> {
+        let Ok(root) = serde_json::from_str::<Value>(body) else {
+            return Vec::new();
+        };
+        let values = root
+            .get("entry")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.get("changes").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|change| change.get("value"));
+        let mut found = Vec::new();
+        for value in values {
+            for (array, by_phone, by_user) in [
+                ("contacts", "wa_id", "user_id"),
+                ("messages", "from", "from_user_id"),
+                ("statuses", "recipient_id", "recipient_user_id"),
+                ("user_preferences", "wa_id", "user_id"),
+            ] {
+                let items = value.get(array).and_then(Value::as_array).into_iter();
+                found.extend(
+                    items
+                        .flatten()
+                        .filter(|item| self.owns(item, by_phone, by_user))
+                        .map(|item| serde_json::json!({ array: item })),
+                );
+            }
+        }
+        found
     }
 
     /// The payload without the person's entries; None when none of theirs was
@@ -288,6 +368,21 @@ mod tests {
         let rest = ann(&["out1"]).removed_from(&body).unwrap();
         assert!(!rest.contains("out1") && !rest.contains("5211"), "{rest}");
         assert!(rest.contains("out2"), "{rest}");
+    }
+
+    #[test]
+    fn the_persons_entries_are_found_and_nobody_elses() {
+        let found = ann(&["m1"]).entries_in(&batch());
+        let text = serde_json::to_string(&found).unwrap();
+        assert_eq!(found.len(), 2, "{text}");
+        assert_eq!(found[0]["contacts"]["profile"]["name"], "Ann");
+        assert_eq!(found[1]["messages"]["text"]["body"], "ann's words");
+        assert!(!text.contains("222") && !text.contains("bob"), "{text}");
+        assert!(ann(&[]).entries_in("not json").is_empty());
+        // Bob quoting her number is still Bob's.
+        let quoted = batch().replace("bob's words", "call 111");
+        let found = ann(&["m1"]).entries_in(&quoted);
+        assert!(!serde_json::to_string(&found).unwrap().contains("call"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod core;
 pub mod dispatcher;
 mod facts;
 pub mod gate;
+pub mod history;
 mod idempotency;
 mod mark_read;
 pub mod message;
@@ -19,6 +20,13 @@ pub use core::{CONTACT_INVALID_CODE, Queued, SendError, SendRequest, Submitted, 
 use crate::contacts::Contact;
 use sqlx::AnyConnection;
 
+/// What an erasure took from the sending core.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub messages: u64,
+    pub blocked_sends: u64,
+}
+
 /// Deletes what the sending core holds about the person (erasure): their
 /// messages with statuses and idempotency keys, refused sends to them (found by
 /// their suppression `keys`), and their cached contact check.
@@ -26,11 +34,14 @@ pub async fn forget_contact(
     conn: &mut AnyConnection,
     contact: &Contact,
     keys: &[String],
-) -> anyhow::Result<()> {
-    blocked::forget(conn, &contact.business_number_id, keys).await?;
-    outbox::forget_contact(conn, &contact.id).await?;
+) -> anyhow::Result<Forgotten> {
+    let blocked_sends = blocked::forget(conn, &contact.business_number_id, keys).await?;
+    let messages = outbox::forget_contact(conn, &contact.id).await?;
     if let Some(wa_id) = &contact.wa_id {
         contact_check::forget(conn, &contact.business_number_id, wa_id).await?;
     }
-    Ok(())
+    Ok(Forgotten {
+        messages,
+        blocked_sends,
+    })
 }

@@ -145,19 +145,22 @@ pub async fn depth(db: &Db) -> anyhow::Result<i64> {
     Ok(n)
 }
 
-/// Deletes the person's messages, their statuses and idempotency keys (erasure).
-pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<()> {
+/// Deletes the person's messages, their statuses and idempotency keys (erasure);
+/// returns how many messages went.
+pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<u64> {
+    let mut messages = 0;
     for sql in [
         "DELETE FROM idempotency_keys WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
         "DELETE FROM message_statuses WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)",
         "DELETE FROM messages WHERE contact_id = $1",
     ] {
-        sqlx::query(sql)
+        messages = sqlx::query(sql)
             .bind(contact_id)
             .execute(&mut *conn)
-            .await?;
+            .await?
+            .rows_affected();
     }
-    Ok(())
+    Ok(messages)
 }
 
 /// The message Meta knows by `provider_message_id`: (our id, the contact's id).

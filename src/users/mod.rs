@@ -130,6 +130,11 @@ pub async fn find_active(db: &Db, id: &str) -> anyhow::Result<Option<User>> {
         .and_then(Row::active))
 }
 
+/// A staff member's email, disabled or not: who did something in the past.
+pub async fn email_of(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Option<String>> {
+    Ok(row_by(conn, "id", id).await?.map(|r| r.email))
+}
+
 pub async fn list(db: &Db) -> anyhow::Result<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -18,6 +18,7 @@ mod mo_flow;
 mod ops;
 mod pages;
 mod preferences;
+mod privacy;
 mod sending;
 mod serve;
 mod suppressed;

@@ -55,20 +55,57 @@ pub(super) async fn record(
     Ok(())
 }
 
-/// Deletes the refused sends to the person named by any of `keys` (erasure).
+/// Deletes the refused sends to the person named by any of `keys` (erasure);
+/// returns how many went.
 pub(super) async fn forget(
     conn: &mut AnyConnection,
     business_number_id: &str,
     keys: &[String],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
+    let mut gone = 0;
     for key in keys {
-        sqlx::query(
+        gone += sqlx::query(
             "DELETE FROM blocked_sends WHERE business_number_id = $1 AND recipient_hash = $2",
         )
         .bind(business_number_id)
         .bind(key)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
     }
-    Ok(())
+    Ok(gone)
+}
+
+/// A refused send to one person, as their record shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Refused {
+    pub id: String,
+    pub created_at: i64,
+    pub actor: String,
+    pub what: String,
+    pub reason: String,
+    pub code: i64,
+}
+
+/// The refused sends to the person named by any of `keys`, oldest first.
+pub(super) async fn to_person(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    keys: &[String],
+) -> anyhow::Result<Vec<Refused>> {
+    let mut found: Vec<Refused> = Vec::new();
+    for key in keys {
+        let rows: Vec<Refused> = sqlx::query_as(
+            "SELECT id, created_at, actor, what, reason, code FROM blocked_sends \
+             WHERE business_number_id = $1 AND recipient_hash = $2",
+        )
+        .bind(business_number_id)
+        .bind(key)
+        .fetch_all(&mut *conn)
+        .await?;
+        found.extend(rows);
+    }
+    found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    found.dedup_by(|a, b| a.id == b.id);
+    Ok(found)
 }

@@ -5,6 +5,7 @@
 
 use super::error::ApiError;
 use crate::api_keys;
+use crate::audit::Doer;
 use crate::domain::Actor;
 use crate::numbers::BusinessNumber;
 use crate::services::Services;
@@ -17,12 +18,24 @@ use std::future::{Ready, ready};
 #[derive(Clone)]
 pub struct ApiKey {
     pub key_id: String,
+    /// The key's name, as the audit log shows who acted.
+    pub name: String,
     pub number: BusinessNumber,
+    ip: Option<String>,
 }
 
 impl ApiKey {
     pub fn actor(&self) -> Actor {
         Actor::ApiKey(self.key_id.clone())
+    }
+
+    /// Who the audit log names for what this request does.
+    pub fn doer(&self) -> Doer {
+        Doer {
+            actor: self.actor(),
+            name: self.name.clone(),
+            ip: self.ip.clone(),
+        }
     }
 }
 
@@ -60,8 +73,14 @@ pub async fn require_key(
         _ => Ok(None),
     };
     match found {
-        Ok(Some((key_id, number))) => {
-            req.extensions_mut().insert(ApiKey { key_id, number });
+        Ok(Some(key)) => {
+            let ip = req.peer_addr().map(|a| a.ip().to_string());
+            req.extensions_mut().insert(ApiKey {
+                key_id: key.id,
+                name: key.name,
+                number: key.number,
+                ip,
+            });
             next.call(req)
                 .await
                 .map(ServiceResponse::map_into_left_body)

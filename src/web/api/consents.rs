@@ -41,7 +41,8 @@ struct EvidenceIn {
     inbound_message_id: Option<String>,
 }
 
-fn recipient(phone: Option<&str>, user_id: Option<&str>) -> Result<Recipient, ApiError> {
+/// The person a request names: exactly one of a phone number and a user id.
+pub(super) fn recipient(phone: Option<&str>, user_id: Option<&str>) -> Result<Recipient, ApiError> {
     match (phone, user_id) {
         (Some(p), None) => PhoneNumber::parse(p)
             .map(Recipient::Phone)
@@ -177,10 +178,17 @@ pub async fn record(
         .json(json!({ "event": EventView::from(&recorded.event), "state": state })))
 }
 
+/// `?phone=` or `?user_id=`.
 #[derive(Deserialize)]
 pub struct Who {
     phone: Option<String>,
     user_id: Option<String>,
+}
+
+impl Who {
+    pub(super) fn recipient(&self) -> Result<Recipient, ApiError> {
+        recipient(self.phone.as_deref(), self.user_id.as_deref())
+    }
 }
 
 pub async fn show(
@@ -188,7 +196,7 @@ pub async fn show(
     who: web::Query<Who>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let recipient = recipient(who.phone.as_deref(), who.user_id.as_deref())?;
+    let recipient = who.recipient()?;
     let record = consent::read(&services.db, &key.number.id, &recipient).await?;
     let mut categories = serde_json::Map::new();
     for c in categories::list(&services.db).await? {

@@ -2,12 +2,14 @@
 //! `/api/v1`, the on-premises style API under `/v1`, Meta's webhooks and the ops
 //! endpoints. Every error is Meta-shaped JSON (`error::ApiError`).
 
+mod access;
 pub mod auth;
 mod blocked_sends;
 mod body;
 mod consents;
 mod contact_check;
 mod entry_points;
+mod erasures;
 pub mod error;
 mod forms;
 mod forwarding;
@@ -71,6 +73,12 @@ pub fn native(cfg: &mut web::ServiceConfig) {
     .service(
         Endpoint::new("/blocked-sends")
             .get(blocked_sends::list)
+            .for_machines(),
+    )
+    .service(Endpoint::new("/access").get(access::show).for_machines())
+    .service(
+        Endpoint::new("/erasures")
+            .post(erasures::erase)
             .for_machines(),
     );
 }

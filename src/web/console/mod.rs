@@ -9,13 +9,17 @@ mod audit_log;
 mod blocked;
 mod chart;
 mod dates;
+mod erasure;
 mod filters;
 mod home;
 mod ledger;
 mod ledger_verify;
+mod person;
+mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
+mod when;
 
 pub use staff::{Staff, allow, require_staff};
 
@@ -86,6 +90,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/blocked/export")
                 .get(blocked::download)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}")
+                .get(person::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/access.json")
+                .get(person::access_file)
+                .for_staff(Area::Compliance),
+        )
+        // The JSON first: `{event}` alone would match `….json` too.
+        .service(
+            Endpoint::new("/contacts/{id}/receipts/{event}.json")
+                .get(receipt::json)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/receipts/{event}")
+                .get(receipt::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/contacts/{id}/erase")
+                .get(erasure::confirm)
+                .post(erasure::erase)
                 .for_staff(Area::Compliance),
         );
 }

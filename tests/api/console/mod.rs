@@ -6,6 +6,7 @@ mod audit;
 mod compliance;
 mod csrf;
 mod guard;
+mod people;
 mod roles;
 mod sessions;
 mod sign_in;

@@ -96,6 +96,7 @@ pub fn settings(db_url: &str) -> Settings {
         },
         opt_in: Default::default(),
         provider_timeout: Duration::from_secs(5),
+        jurisdiction: None,
         background: false,
     }
 }

@@ -97,13 +97,14 @@ impl TestApp {
             .unwrap()
             .expect("the contact exists before erasure");
         drop(conn);
-        assent::privacy::erase(
-            self.raw_db(),
-            &self.services.secret,
-            &contact,
-            assent::domain::Actor::Staff("test".into()),
-        )
-        .await
-        .unwrap();
+        let staff = assent::audit::Doer {
+            actor: assent::domain::Actor::Staff("test".into()),
+            name: "test".into(),
+            ip: None,
+        };
+        let done = assent::privacy::erase(self.raw_db(), &self.services.secret, &contact, &staff)
+            .await
+            .unwrap();
+        assert!(matches!(done, assent::privacy::Erasure::Erased { .. }));
     }
 }

@@ -28,11 +28,22 @@ impl std::fmt::Display for Run {
 
 /// Runs `assent args…` on the database at `db_url`, with `stdin` as its input.
 pub fn cli(db_url: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    run(db_url, args, stdin, &[])
+}
+
+/// Runs `assent args…` on the database at `db_url` with these environment
+/// variables too (the server's secret key, say).
+pub fn cli_with_env(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run(db_url, args, None, env)
+}
+
+fn run(db_url: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assent"))
         .args(args)
         .env("ASSENT_DATABASE_URL", db_url)
         .env("ASSENT_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod logs;
 pub mod meta;
 pub mod pages;
+pub mod people;
 pub mod preferences;
 pub mod routes;
 pub mod sql;

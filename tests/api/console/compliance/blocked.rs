@@ -216,8 +216,7 @@ async fn bad_parameters_get_a_meta_shaped_error_naming_the_field() {
     assert_eq!(status, 401);
     let (_, doc) = app.get_json("/api/openapi.json", None).await;
     assert_eq!(
-        doc["paths"]["/api/v1/blocked-sends"]["get"]["operationId"],
-        "listBlockedSends",
+        doc["paths"]["/api/v1/blocked-sends"]["get"]["operationId"], "listBlockedSends",
         "described in the OpenAPI document"
     );
 }
