@@ -49,9 +49,13 @@ pub async fn record(
     d: Decision,
 ) -> Result<Recorded, RecordError> {
     let mut tx = db.write_for(business_number_id).await?;
-    let recorded = record_in(&mut tx, business_number_id, d).await?;
+    let category = d.category.clone();
+    let event = record_in(&mut tx, business_number_id, d).await?;
+    let state =
+        consent::derive_states(&consent::events_for_subject(&mut tx, &event.subject_id).await?)
+            .remove(category.as_str());
     tx.commit().await?;
-    Ok(recorded)
+    Ok(Recorded { event, state })
 }
 
 /// `record` inside the caller's write transaction, which must hold the number's
@@ -63,7 +67,7 @@ pub async fn record_in(
     tx: &mut AnyConnection,
     business_number_id: &str,
     d: Decision,
-) -> Result<Recorded, RecordError> {
+) -> Result<RecordedEvent, RecordError> {
     request::known_category(tx, &d.category).await??;
     if let Some(template) = &d.confirmation_template {
         request::confirmation_template(tx, business_number_id, d.action, &d.category, template)
@@ -86,7 +90,5 @@ pub async fn record_in(
     )
     .await?;
     forwarding::consent_events(tx, std::slice::from_ref(&event)).await?;
-    let state = consent::derive_states(&consent::events_for_subject(tx, &contact.id).await?)
-        .remove(d.category.as_str());
-    Ok(Recorded { event, state })
+    Ok(event)
 }

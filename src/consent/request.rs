@@ -158,7 +158,7 @@ mod tests {
         let from_text = Notice::from_parts(Some("v1"), None, Some(text))
             .unwrap()
             .unwrap();
-        assert_eq!(from_text.sha256, Some(hash));
+        assert_eq!(from_text.sha256.as_deref(), Some(hash.as_str()));
         let from_hash = Notice::from_parts(Some("v1"), Some(&hash.to_uppercase()), None).unwrap();
         assert_eq!(from_hash, Some(from_text));
         assert_eq!(Notice::from_parts(None, None, None), Ok(None));
