@@ -6,6 +6,7 @@ mod account;
 mod accounts;
 mod audit_log;
 mod home;
+mod import;
 mod setup;
 mod sign_in;
 mod staff;
@@ -19,6 +20,7 @@ use actix_web::web;
 /// The console's sections, in the menu of those who may open them.
 pub const SECTIONS: &[(&str, &str, Area)] = &[
     ("/admin/audit", "Audit log", Area::Compliance),
+    ("/admin/import", "Import consents", Area::Compliance),
     ("/admin/users", "Staff", Area::Admin),
 ];
 
@@ -50,6 +52,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/audit")
                 .get(audit_log::show)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import")
+                .get(import::show)
+                .post(import::upload)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import/{id}")
+                .get(import::status)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import/{id}/rejected.csv")
+                .get(import::rejected_csv)
                 .for_staff(Area::Compliance),
         );
 }
