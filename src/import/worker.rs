@@ -78,23 +78,30 @@ async fn batch(s: &Services, job: &Claimed) -> anyhow::Result<()> {
     let actor = Actor::parse(&job.actor)
         .ok_or_else(|| anyhow::anyhow!("import {} has no actor", job.id))?;
     let source_ref = format!("import:{}", job.file_sha256.as_deref().unwrap_or_default());
+    // Rows are read and checked before the transaction, so the number's lock
+    // is not held while phone numbers are parsed. Only the holder of the claim
+    // settles them: the fence below proves it still is.
+    let rows = store::pending(&mut *s.db.pool.acquire().await?, &job.id, BATCH).await?;
     let now = now_ms();
+    let checked: Vec<_> = rows
+        .iter()
+        .map(|row| (row.line, rules::check(row, &known, now)))
+        .collect();
     let mut tx = s.db.write_for(&job.business_number_id).await?;
     if !store::fence(&mut tx, &job.id, &job.claim_id).await? {
         // Our lease ran out and another worker holds the import now.
         return Ok(());
     }
-    let rows = store::pending(&mut tx, &job.id, BATCH).await?;
     let mut counts = Counts::default();
-    for row in &rows {
-        let outcome = match rules::check(row, &known, now) {
+    for (line, checked) in checked {
+        let outcome = match checked {
             Err(reason) => Outcome::Rejected(reason),
             Ok(consent) => {
                 let how = provenance(&consent, &source_ref, &actor);
                 consider(s, &mut tx, &job.business_number_id, consent, how).await?
             }
         };
-        store::settle(&mut tx, &job.id, row.line, &outcome).await?;
+        store::settle(&mut tx, &job.id, line, &outcome).await?;
         counts.add(&outcome);
     }
     let finished = (rows.len() as i64) < BATCH;
