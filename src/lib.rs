@@ -5,6 +5,7 @@
 //! - `providers`: Meta Cloud API, on-premises style APIs, the embedded sandbox
 //! - `inbound`: Meta's webhooks in, the consent conversation in chat (MO-flow)
 //! - `forwarding`: messages, statuses and consent events out to the business
+//! - `import`: existing consents brought in from a CSV file, in the background
 //! - `web`: the JSON API (Meta-compatible and native), public pages, the staff console
 //! - `cli`: the `assent` command
 
@@ -25,6 +26,7 @@ pub mod download;
 pub mod entry_points;
 pub mod forms;
 pub mod forwarding;
+pub mod import;
 pub mod inbound;
 pub mod jobs;
 pub mod keywords;

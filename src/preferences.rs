@@ -113,7 +113,7 @@ pub async fn save(
         source_ref: None,
         notice: Some(Notice {
             version: choices.notice.version.clone(),
-            sha256: choices.notice.sha256.clone(),
+            sha256: Some(choices.notice.sha256.clone()),
         }),
         language: crate::domain::Language::parse(locale.code()).ok(),
         actor: crate::domain::Actor::system("preference_center"),

@@ -1,7 +1,8 @@
 //! Consent decisions from outside chat, recorded and told: each is checked against
 //! the consent rules, appended to the ledger and queued for the business's
-//! webhook, in one write transaction under the number's lock. The API records
-//! through here; forms, the preference center and staff will too.
+//! webhook, in one write transaction under the number's lock. The API and the
+//! import of existing consents record through here; forms, the preference
+//! center and staff will too.
 
 use crate::consent::request::{self, Refused};
 use crate::consent::{self, CategoryStatus, ConsentAction, NewEvent, Provenance, RecordedEvent};
@@ -9,6 +10,7 @@ use crate::contacts;
 use crate::db::Db;
 use crate::domain::{CategoryName, Recipient, TemplateName};
 use crate::forwarding;
+use sqlx::AnyConnection;
 
 /// A decision about one person and one category, with how it came about.
 pub struct Decision {
@@ -47,23 +49,36 @@ pub async fn record(
     d: Decision,
 ) -> Result<Recorded, RecordError> {
     let mut tx = db.write_for(business_number_id).await?;
-    request::known_category(&mut tx, &d.category).await??;
+    let category = d.category.clone();
+    let event = record_in(&mut tx, business_number_id, d).await?;
+    let state =
+        consent::derive_states(&consent::events_for_subject(&mut tx, &event.subject_id).await?)
+            .remove(category.as_str());
+    tx.commit().await?;
+    Ok(Recorded { event, state })
+}
+
+/// `record` inside the caller's write transaction, which must hold the number's
+/// lock (`Db::write_for`): for many decisions that commit together (a batch of
+/// an import). A grant is refused before anything is written; a refused
+/// confirmation may leave the person's contact behind, for the caller to roll
+/// back.
+pub async fn record_in(
+    tx: &mut AnyConnection,
+    business_number_id: &str,
+    d: Decision,
+) -> Result<RecordedEvent, RecordError> {
+    request::known_category(tx, &d.category).await??;
     if let Some(template) = &d.confirmation_template {
-        request::confirmation_template(
-            &mut tx,
-            business_number_id,
-            d.action,
-            &d.category,
-            template,
-        )
-        .await??;
+        request::confirmation_template(tx, business_number_id, d.action, &d.category, template)
+            .await??;
     }
-    let contact = contacts::get_or_create(&mut tx, business_number_id, &d.who).await?;
+    let contact = contacts::get_or_create(tx, business_number_id, &d.who).await?;
     if d.action == ConsentAction::Confirmed {
-        request::confirmable(&mut tx, &contact, &d.category).await??;
+        request::confirmable(tx, &contact, &d.category).await??;
     }
     let event = consent::append(
-        &mut tx,
+        tx,
         NewEvent {
             business_number_id: business_number_id.to_owned(),
             subject_id: contact.id.clone(),
@@ -74,9 +89,6 @@ pub async fn record(
         },
     )
     .await?;
-    forwarding::consent_events(&mut tx, std::slice::from_ref(&event)).await?;
-    let state = consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?)
-        .remove(d.category.as_str());
-    tx.commit().await?;
-    Ok(Recorded { event, state })
+    forwarding::consent_events(tx, std::slice::from_ref(&event)).await?;
+    Ok(event)
 }

@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::providers::Providers;
 use crate::sending::dispatcher;
 use crate::services::{ForwardSettings, Services};
-use crate::{forwarding, inbound, opt_in, secret, web as pages};
+use crate::{forwarding, import, inbound, opt_in, secret, web as pages};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
@@ -121,7 +121,8 @@ impl Application {
                     self.services.clone(),
                     stop_rx.clone(),
                 )),
-                tokio::spawn(opt_in::run(self.services.clone(), stop_rx)),
+                tokio::spawn(opt_in::run(self.services.clone(), stop_rx.clone())),
+                tokio::spawn(import::worker::run(self.services.clone(), stop_rx)),
             ]
         } else {
             vec![]
@@ -138,7 +139,8 @@ impl Application {
 
 /// One step of every background worker: processes one stored webhook payload,
 /// records one form submission, dispatches one queued message, delivers one
-/// forward. True when any of them found work. Tests call this instead of running
+/// forward, records one batch of an import. True when any of them found work.
+/// Tests call this instead of running
 /// the workers (and `opt_in::expire_due` when they want expiry).
 /// Each worker steps even when another failed, as the running workers would;
 /// the first failure is returned after all three.
@@ -147,5 +149,6 @@ pub async fn step(services: &Services) -> anyhow::Result<bool> {
     let submitted = opt_in::process_one(services).await;
     let dispatched = dispatcher::dispatch_one(services).await;
     let forwarded = forwarding::worker::deliver_one(services).await;
-    Ok(processed? | submitted? | dispatched? | forwarded?)
+    let imported = import::worker::import_one(services).await;
+    Ok(processed? | submitted? | dispatched? | forwarded? | imported?)
 }

@@ -86,11 +86,13 @@ impl Source {
     }
 }
 
-/// The exact text the person was shown: its version and SHA-256.
+/// The exact text the person was shown: its version and SHA-256. An imported
+/// consent names the version the business's records give, whose text Assent
+/// may never have held: then there is no SHA-256 to give.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub version: String,
-    pub sha256: String,
+    pub sha256: Option<String>,
 }
 
 /// Evidence that identifies or could identify the person. It is stored outside the
@@ -106,6 +108,13 @@ pub struct Evidence {
     pub inbound_message_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// An imported consent: when the person gave it (RFC 3339, UTC), as the
+    /// business's records say; the event's own time is when it was imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// An imported consent: how the business collected it, in its own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection_method: Option<String>,
 }
 
 impl Evidence {

@@ -154,7 +154,7 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         source: how.source.as_str().to_owned(),
         source_ref: how.source_ref,
         notice_version: how.notice.as_ref().map(|n| n.version.clone()),
-        notice_sha256: how.notice.map(|n| n.sha256),
+        notice_sha256: how.notice.and_then(|n| n.sha256),
         language: how.language.map(|l| l.as_str().to_owned()),
         actor: Some(how.actor.to_string()),
         confirmation_template: event.confirmation_template,

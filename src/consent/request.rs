@@ -60,7 +60,7 @@ impl Notice {
         match (version, sha256) {
             (Some(v), Some(h)) => Ok(Some(Notice {
                 version: v.to_owned(),
-                sha256: h,
+                sha256: Some(h),
             })),
             (None, None) => Ok(None),
             (None, Some(_)) => Err(Refused {
@@ -158,7 +158,7 @@ mod tests {
         let from_text = Notice::from_parts(Some("v1"), None, Some(text))
             .unwrap()
             .unwrap();
-        assert_eq!(from_text.sha256, hash);
+        assert_eq!(from_text.sha256.as_deref(), Some(hash.as_str()));
         let from_hash = Notice::from_parts(Some("v1"), Some(&hash.to_uppercase()), None).unwrap();
         assert_eq!(from_hash, Some(from_text));
         assert_eq!(Notice::from_parts(None, None, None), Ok(None));

@@ -120,7 +120,7 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
             source_ref: Some(form.source_ref()),
             notice: Some(Notice {
                 version: notice.version,
-                sha256: notice.sha256,
+                sha256: Some(notice.sha256),
             }),
             language: Language::parse(&job.language).ok(),
             actor: Actor::system("web_form"),

@@ -10,6 +10,11 @@
 //! origin check is what stops another site, and the token proves the form was
 //! served by this instance recently.
 //!
+//! A file upload (`multipart/form-data`) carries the token as the form's first
+//! field: only that field is read here, and the rest of the body, unread, is
+//! handed on as `Upload` for the handler to stream. The 64 KiB bound of form
+//! bodies does not apply to it; the handler that takes the file bounds it.
+//!
 //! Written here rather than taken from a crate: the one maintained actix crate
 //! (actix-csrf-middleware) calls itself not ready for production, and the parts
 //! that need care come from well-kept crates (actix-session keeps the token, rand
@@ -20,12 +25,16 @@ use super::session::TypedSession;
 use crate::db::now_ms;
 use crate::services::Services;
 use crate::tokens::{self, Purpose};
+use actix_multipart::Multipart;
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use futures_util::StreamExt;
+use std::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 
 pub const FIELD: &str = "csrf_token";
@@ -61,6 +70,7 @@ pub async fn check(
         .map(str::to_owned);
     let presented = match header {
         Some(token) => Some(token),
+        None if is_multipart(&req) => first_field_token(&mut req).await,
         None => {
             let body = match read_body(&mut req).await {
                 Ok(body) => body,
@@ -135,6 +145,53 @@ fn origin_of(url: &str) -> String {
     url::Url::parse(url)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default()
+}
+
+fn is_multipart(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The token of a multipart form, which must be its first field; the rest of
+/// the form is kept for the handler (`Upload`).
+async fn first_field_token(req: &mut ServiceRequest) -> Option<String> {
+    let body = req.take_payload();
+    let mut form = Multipart::new(req.headers(), body);
+    let token = match form.next().await {
+        Some(Ok(mut field)) if field.name() == Some(FIELD) => match field.bytes(1024).await {
+            Ok(Ok(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    req.extensions_mut().insert(Upload(form));
+    token
+}
+
+/// The rest of a multipart form whose first field, the CSRF token, passed.
+pub struct Upload(pub Multipart);
+
+impl FromRequest for Upload {
+    type Error = PageError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = req.extensions_mut().remove::<Upload>();
+        ready(match checked {
+            Some(upload) => Ok(upload),
+            // The token came in its header: the whole form is still to read.
+            None if req.headers().contains_key(HEADER) => {
+                Ok(Upload(Multipart::new(req.headers(), payload.take())))
+            }
+            None => Err(PageError::new(Problem::BadRequest, req).on_console()),
+        })
+    }
 }
 
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, Error> {

@@ -95,7 +95,7 @@ impl Conversation<'_, '_> {
                 .map(|code| format!("entry_point:{code}")),
             notice: Some(Notice {
                 version: notice.version.clone(),
-                sha256: notice.sha256.clone(),
+                sha256: Some(notice.sha256.clone()),
             }),
             language: self.language(),
             actor: Actor::system("chat"),

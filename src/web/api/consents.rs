@@ -150,7 +150,7 @@ fn decision(req: &ConsentRequest, key: &ApiKey) -> Result<Decision, ApiError> {
                     256,
                 )?
                 .map(str::to_owned),
-                detail: None,
+                ..Evidence::default()
             },
         },
     })

@@ -12,6 +12,7 @@ mod dates;
 mod erasure;
 mod filters;
 mod home;
+mod import;
 mod ledger;
 mod ledger_verify;
 mod person;
@@ -33,6 +34,7 @@ pub const SECTIONS: &[(&str, &str, Area)] = &[
     ("/admin/ledger/verify", "Integrity", Area::Compliance),
     ("/admin/blocked", "Blocked sends", Area::Compliance),
     ("/admin/audit", "Audit log", Area::Compliance),
+    ("/admin/import", "Import consents", Area::Compliance),
     ("/admin/users", "Staff", Area::Admin),
 ];
 
@@ -117,6 +119,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/contacts/{id}/erase")
                 .get(erasure::confirm)
                 .post(erasure::erase)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import")
+                .get(import::show)
+                .post(import::upload)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import/{id}")
+                .get(import::status)
+                .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/import/{id}/rejected.csv")
+                .get(import::rejected_csv)
                 .for_staff(Area::Compliance),
         );
 }

@@ -1,11 +1,12 @@
-//! The staff console: sign-in, the session it opens, CSRF on its forms, and the
-//! guard in front of `/admin`.
+//! The staff console: sign-in, the session it opens, CSRF on its forms, the
+//! guard in front of `/admin`, and the import of existing consents.
 
 mod accounts;
 mod audit;
 mod compliance;
 mod csrf;
 mod guard;
+mod import;
 mod people;
 mod roles;
 mod sessions;
