@@ -28,6 +28,16 @@ pub fn moment(ms: i64) -> String {
     )
 }
 
+/// `2026-11-14 09:30:05 UTC`: a moment where the page does not say UTC elsewhere.
+pub fn when(ms: i64) -> String {
+    let at = moment(ms);
+    if at.is_empty() {
+        at
+    } else {
+        format!("{at} UTC")
+    }
+}
+
 fn date(day: i64) -> Option<time::Date> {
     // Julian day 2 440 588 is 1970-01-01.
     time::Date::from_julian_day(i32::try_from(day + 2_440_588).ok()?).ok()
@@ -42,5 +52,7 @@ mod tests {
         assert_eq!(iso_date(0), "1970-01-01");
         assert_eq!(short_date(20_029), "2 Nov");
         assert_eq!(moment(1_793_491_205_678), "2026-11-01 00:00:05");
+        assert_eq!(when(1_767_225_600_999), "2026-01-01 00:00:00 UTC");
+        assert_eq!(when(i64::MAX), "");
     }
 }

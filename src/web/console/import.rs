@@ -4,8 +4,8 @@
 //! lists the rejected rows, which `/admin/import/{id}/rejected.csv` downloads.
 
 use super::Staff;
+use super::dates::when;
 use crate::audit::{self, Entry};
-use crate::consent::export::rfc3339;
 use crate::import::{self, COLUMNS, Summary, UploadError};
 use crate::numbers::{self, BusinessNumber};
 use crate::services::Services;
@@ -58,17 +58,6 @@ fn grouped(n: i64) -> String {
         out.push(c);
     }
     if n < 0 { format!("-{out}") } else { out }
-}
-
-/// A time as people read it: `2026-03-01 09:30:00 UTC`.
-fn when(ms: i64) -> String {
-    rfc3339(ms)
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('Z')
-        .replace('T', " ")
-        + " UTC"
 }
 
 fn status_of(s: &Summary) -> String {
@@ -389,13 +378,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_times_read_as_people_write_them() {
+    fn numbers_read_as_people_write_them() {
         assert_eq!(grouped(0), "0");
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(100_000), "100,000");
         assert_eq!(grouped(-1_234_567), "-1,234,567");
-        assert_eq!(when(1_709_285_400_000), "2024-03-01 09:30:00 UTC");
-        assert_eq!(when(1_709_285_400_123), "2024-03-01 09:30:00 UTC");
     }
 }

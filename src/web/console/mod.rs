@@ -20,7 +20,6 @@ mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
-mod when;
 
 pub use staff::{Staff, allow, require_staff};
 

@@ -5,7 +5,7 @@
 //! the ledger. `/admin/contacts/{id}/access.json` is the access request download.
 
 use super::Staff;
-use super::when::when;
+use super::dates::when;
 use crate::access::{self, Subject};
 use crate::categories::Category;
 use crate::consent::{self, ConsentAction, ConsentState, Source};

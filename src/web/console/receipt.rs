@@ -50,7 +50,7 @@ pub async fn show(
     let (contact_id, event_id) = path.into_inner();
     let receipt = receipt(&page, &services, &contact_id, &event_id).await?;
     Ok(ReceiptPage {
-        at: super::when::when(receipt.consent_timestamp * 1000),
+        at: super::dates::when(receipt.consent_timestamp * 1000),
         page,
         contact_id,
         receipt,
