@@ -271,7 +271,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 
     let db = Db::connect(&url).await?;
-    db.migrate().await?;
+    crate::startup::migrate(&db).await?;
     match command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::Migrate => println!("migrations applied"),

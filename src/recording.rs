@@ -75,7 +75,8 @@ pub async fn record(
     )
     .await?;
     forwarding::consent_events(&mut tx, std::slice::from_ref(&event)).await?;
-    let state = consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?)
+    let state = consent::states::of_subject(&mut tx, &contact.id)
+        .await?
         .remove(d.category.as_str());
     tx.commit().await?;
     Ok(Recorded { event, state })

@@ -10,17 +10,19 @@ mod chain;
 mod event;
 pub mod export;
 mod ledger;
-pub mod pending;
 mod read;
 pub mod request;
 pub mod signals;
 mod state;
+pub mod states;
 pub mod suppression;
 mod verify;
 
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFilter, ExportFormat, export};
-pub use ledger::{RecordedEvent, append, events_for_subject, forget_evidence};
+pub use ledger::{
+    RecordedEvent, append, events_for_subject, forget_evidence, latest, page_for_subject,
+};
 pub use read::{ConsentRecord, read};
 pub use state::{CategoryStatus, ConsentState, derive_states};
 pub use verify::{Broken, VerifyReport, anchored_at, verify};

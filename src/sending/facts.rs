@@ -130,16 +130,17 @@ async fn mapped(
     kind: CategoryKind,
     asked: Asked<'_>,
 ) -> anyhow::Result<TemplateFacts> {
-    let events = match contact {
-        Some(c) => consent::events_for_subject(conn, &c.id).await?,
-        None => vec![],
+    let status = match contact {
+        Some(c) => consent::states::of_category(conn, &c.id, &category).await?,
+        None => None,
     };
-    let status = consent::derive_states(&events).remove(&category);
     let consent = status.as_ref().map_or(ConsentState::None, |s| s.state);
     let template_name = match asked {
         Asked::Accepting(t) | Asked::Dispatching(t) => t.to_owned(),
     };
-    let welcome_due = welcome_due(conn, contact, &events, &template_name, &asked).await?;
+    // Granted consent lets the welcome through anyway: no need to look further.
+    let welcome_due = consent != ConsentState::Granted
+        && welcome_due(conn, contact, &template_name, &asked).await?;
     let pending_confirmation = match (status, contact) {
         (Some(st), Some(c)) if st.state == ConsentState::Pending => {
             let template = st.pending_template.unwrap_or_default();
@@ -169,16 +170,20 @@ const WELCOME_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
 async fn welcome_due(
     conn: &mut AnyConnection,
     contact: Option<&Contact>,
-    events: &[consent::RecordedEvent],
     template_name: &str,
     asked: &Asked<'_>,
 ) -> anyhow::Result<bool> {
-    let (Some(contact), Some(signup)) = (
-        contact,
-        events.iter().rev().find(|e| {
-            e.source == consent::Source::WebForm && e.action == consent::ConsentAction::Granted
-        }),
-    ) else {
+    let Some(contact) = contact else {
+        return Ok(false);
+    };
+    let signup = consent::latest(
+        conn,
+        &contact.id,
+        consent::Source::WebForm,
+        consent::ConsentAction::Granted,
+    )
+    .await?;
+    let Some(signup) = signup else {
         return Ok(false);
     };
     if now_ms() - signup.created_at > WELCOME_WITHIN_MS {
