@@ -39,7 +39,7 @@ pub(super) async fn gather(
     moment: Moment<'_>,
 ) -> anyhow::Result<Facts> {
     let now = now_ms();
-    let (suppressed, template, limit) = match moment {
+    let (suppressed, template) = match moment {
         Moment::Accepting {
             number,
             recipient,
@@ -64,8 +64,7 @@ pub(super) async fn gather(
                     }
                 }
             };
-            let limit = messaging_limit(conn, number, contact, &template, now).await?;
-            (suppressed, template, limit)
+            (suppressed, template)
         }
         Moment::Dispatching {
             template_name,
@@ -82,7 +81,7 @@ pub(super) async fn gather(
                 }
                 None => TemplateFacts::Unmapped,
             };
-            (false, template, Limit::settled())
+            (false, template)
         }
     };
     Ok(Facts {
@@ -91,9 +90,6 @@ pub(super) async fn gather(
         last_inbound_at: contact.and_then(|c| c.last_inbound_at),
         marketing_stopped: contact.is_some_and(|c| c.marketing_stopped_at.is_some()),
         template,
-        messaging_limit: limit.limit,
-        recipients_last_24h: limit.recipients,
-        already_counted: limit.already_counted,
     })
 }
 
@@ -212,74 +208,13 @@ async fn confirmation_sent(
     template: &str,
     since: i64,
 ) -> anyhow::Result<bool> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM messages WHERE contact_id = $1 AND template_name = $2 AND created_at >= $3",
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM messages WHERE contact_id = $1 AND template_name = $2 AND created_at >= $3 LIMIT 1",
     )
     .bind(contact_id)
     .bind(template)
     .bind(since)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(n > 0)
-}
-
-struct Limit {
-    limit: Option<i64>,
-    recipients: i64,
-    already_counted: bool,
-}
-
-impl Limit {
-    fn settled() -> Self {
-        Self {
-            limit: None,
-            recipients: 0,
-            already_counted: true,
-        }
-    }
-}
-
-/// The messaging limit only concerns template sends to someone not yet reached
-/// today; the count is skipped otherwise, as it grows with the day's traffic.
-async fn messaging_limit(
-    conn: &mut AnyConnection,
-    number: &BusinessNumber,
-    contact: Option<&Contact>,
-    template: &TemplateFacts,
-    now: i64,
-) -> anyhow::Result<Limit> {
-    let since = now - gate::WINDOW_MS;
-    let limited =
-        number.messaging_limit.is_some() && !matches!(template, TemplateFacts::NotATemplate);
-    let already_counted = match contact.filter(|_| limited) {
-        None => false,
-        Some(c) => {
-            let found: Option<(String,)> = sqlx::query_as(
-                "SELECT id FROM messages WHERE contact_id = $1 AND business_initiated = 1 AND created_at > $2 LIMIT 1",
-            )
-            .bind(&c.id)
-            .bind(since)
-            .fetch_optional(&mut *conn)
-            .await?;
-            found.is_some()
-        }
-    };
-    let recipients = if limited && !already_counted {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(DISTINCT contact_id) FROM messages \
-             WHERE business_number_id = $1 AND business_initiated = 1 AND created_at > $2",
-        )
-        .bind(&number.id)
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?;
-        n
-    } else {
-        0
-    };
-    Ok(Limit {
-        limit: number.messaging_limit,
-        recipients,
-        already_counted,
-    })
+    Ok(found.is_some())
 }

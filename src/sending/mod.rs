@@ -10,6 +10,7 @@ pub mod gate;
 mod idempotency;
 mod mark_read;
 pub mod message;
+mod messaging_limit;
 pub mod outbox;
 mod rate_limit;
 pub mod statuses;
