@@ -4,10 +4,12 @@
 mod blocked;
 pub mod contact_check;
 mod core;
+mod deliver;
 pub mod dispatcher;
 mod facts;
 pub mod gate;
 mod idempotency;
+mod lanes;
 mod mark_read;
 pub mod message;
 mod messaging_limit;
