@@ -29,14 +29,14 @@ pub async fn recipients(
     business_number_id: &str,
     now: i64,
 ) -> anyhow::Result<i64> {
-    let (n,): (Option<i64>,) = sqlx::query_as(
-        "SELECT SUM(n) FROM recipient_counts WHERE business_number_id = $1 AND bucket_start > $2",
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM recipient_counts WHERE business_number_id = $1 AND bucket_start > $2",
     )
     .bind(business_number_id)
     .bind(now - WINDOW_MS - BUCKET_MS)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(n.unwrap_or(0))
+    Ok(n)
 }
 
 /// Counts the person for a business-initiated message queued now, unless they
