@@ -66,8 +66,9 @@ struct ServeArgs {
     /// Secret (32+ characters) keying suppression hashes [default: generated and kept in the database].
     #[arg(long, env = "ASSENT_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
-    /// Dispatcher workers in this instance.
-    #[arg(long, env = "ASSENT_WORKERS", default_value_t = 4)]
+    /// Business numbers this instance dispatches for at once, each at its own rate
+    /// (0: this instance only answers the API).
+    #[arg(long, env = "ASSENT_WORKERS", default_value_t = 64)]
     workers: usize,
     /// Attempts per message before it is marked failed.
     #[arg(long, env = "ASSENT_MAX_ATTEMPTS", default_value_t = 10)]
@@ -315,7 +316,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 
     let db = Db::connect(&url).await?;
-    db.migrate().await?;
+    crate::startup::migrate(&db).await?;
     match command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::Migrate => println!("migrations applied"),

@@ -24,6 +24,8 @@ pub struct Contact {
     /// What the terms shown asked for (what accepting grants).
     pub terms_categories: Option<CategoryList>,
     pub preferences_at: Option<i64>,
+    /// When the person last began to count towards the number's messaging limit.
+    pub limit_counted_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,6 +43,7 @@ struct Row {
     terms_notice_id: Option<String>,
     terms_categories: Option<String>,
     preferences_at: Option<i64>,
+    limit_counted_at: Option<i64>,
 }
 
 impl From<Row> for Contact {
@@ -59,6 +62,7 @@ impl From<Row> for Contact {
             terms_notice_id: r.terms_notice_id,
             terms_categories: r.terms_categories.as_deref().map(CategoryList::from_stored),
             preferences_at: r.preferences_at,
+            limit_counted_at: r.limit_counted_at,
         }
     }
 }
@@ -83,7 +87,8 @@ impl Contact {
 }
 
 const COLUMNS: &str = "id, business_number_id, wa_id, user_id, last_inbound_at, marketing_stopped_at, language, \
-     entry_point, terms_accepted_at, terms_sent_at, terms_notice_id, terms_categories, preferences_at";
+     entry_point, terms_accepted_at, terms_sent_at, terms_notice_id, terms_categories, preferences_at, \
+     limit_counted_at";
 
 pub async fn find(
     conn: &mut AnyConnection,
@@ -351,6 +356,20 @@ pub async fn set_preferences_at(
     at: i64,
 ) -> anyhow::Result<()> {
     sqlx::query("UPDATE contacts SET preferences_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The person now counts towards the number's messaging limit, from `at`.
+pub async fn set_limit_counted(
+    conn: &mut AnyConnection,
+    contact_id: &str,
+    at: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE contacts SET limit_counted_at = $1 WHERE id = $2")
         .bind(at)
         .bind(contact_id)
         .execute(&mut *conn)

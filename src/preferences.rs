@@ -70,7 +70,7 @@ pub async fn load(
     let Some(number) = numbers::by_id(&mut w, &contact.business_number_id).await? else {
         return Ok(None);
     };
-    let states = consent::derive_states(&consent::events_for_subject(&mut w, &contact.id).await?);
+    let states = consent::states::of_subject(&mut w, &contact.id).await?;
     let choices = categories::described(&mut w, locale)
         .await?
         .into_iter()

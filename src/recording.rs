@@ -51,9 +51,7 @@ pub async fn record(
     let mut tx = db.write_for(business_number_id).await?;
     let category = d.category.clone();
     let event = record_in(&mut tx, business_number_id, d).await?;
-    let state =
-        consent::derive_states(&consent::events_for_subject(&mut tx, &event.subject_id).await?)
-            .remove(category.as_str());
+    let state = consent::states::of_category(&mut tx, &event.subject_id, category.as_str()).await?;
     tx.commit().await?;
     Ok(Recorded { event, state })
 }

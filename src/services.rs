@@ -21,7 +21,7 @@ pub struct DispatchSettings {
 impl Default for DispatchSettings {
     fn default() -> Self {
         Self {
-            workers: 4,
+            workers: 64,
             max_attempts: 10,
             retry_base: Duration::from_secs(2),
             retry_max: Duration::from_secs(15 * 60),

@@ -47,6 +47,13 @@ fn forward_client(settings: &ForwardSettings) -> anyhow::Result<reqwest::Client>
     Ok(builder.build()?)
 }
 
+/// Brings a database up to this version: the migrations, then what they leave to
+/// code (the consent states of events that predate them).
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    db.migrate().await?;
+    crate::consent::states::build_once(db).await
+}
+
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let jurisdiction = settings
@@ -56,7 +63,7 @@ impl Application {
             .transpose()
             .map_err(|e| anyhow::anyhow!("ASSENT_JURISDICTION {e}"))?;
         let db = Db::connect(&settings.database_url).await?;
-        db.migrate().await?;
+        migrate(&db).await?;
         let secret = secret::load(&db, settings.secret_key.as_deref()).await?;
         let listener = TcpListener::bind(&settings.bind).map_err(|e| {
             anyhow::anyhow!("cannot listen on {} (ASSENT_BIND): {e}", settings.bind)

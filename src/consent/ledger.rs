@@ -134,7 +134,6 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
     // The ledger's clock never runs backwards, even when instances' clocks
     // differ: so seq order is time order, and a day is a range of seq.
     let created_at = now_ms().max(head.try_get("created_at")?);
-    let before = events_for_subject(conn, &event.subject_id).await?;
 
     let how = event.how;
     let evidence_body = (!how.evidence.is_empty()).then(|| {
@@ -200,8 +199,8 @@ pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result
         .execute(&mut *conn)
         .await?;
     let recorded = RecordedEvent::try_from(stored)?;
-    super::pending::note(conn, &recorded).await?;
-    super::tally::note(conn, &before, &recorded).await?;
+    let moved = super::states::note(conn, &recorded).await?;
+    super::tally::note(conn, &moved, &recorded).await?;
     Ok(recorded)
 }
 
@@ -242,6 +241,50 @@ pub async fn evidence_for_subject(
                 .map_err(|e| anyhow::anyhow!("evidence of event {id} is not readable: {e}"))?;
             Ok((id, stored.evidence))
         })
+        .collect()
+}
+
+/// The person's latest event of this source and action.
+pub async fn latest(
+    conn: &mut AnyConnection,
+    subject_id: &str,
+    source: Source,
+    action: ConsentAction,
+) -> anyhow::Result<Option<RecordedEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM ledger_events WHERE subject_id = $1 AND source = $2 AND action = $3 \
+         ORDER BY seq DESC LIMIT 1"
+    );
+    sqlx::query_as::<_, StoredEvent>(sqlx::AssertSqlSafe(sql))
+        .bind(subject_id)
+        .bind(source.as_str())
+        .bind(action.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(RecordedEvent::try_from)
+        .transpose()
+}
+
+/// A page of the person's events, newest first: at most `limit`, older than the
+/// event `before` (a `seq`) when given.
+pub async fn page_for_subject(
+    conn: &mut AnyConnection,
+    subject_id: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM ledger_events WHERE subject_id = $1 AND seq < $2 \
+         ORDER BY seq DESC LIMIT $3"
+    );
+    sqlx::query_as::<_, StoredEvent>(sqlx::AssertSqlSafe(sql))
+        .bind(subject_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(RecordedEvent::try_from)
         .collect()
 }
 

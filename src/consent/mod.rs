@@ -10,12 +10,12 @@ mod chain;
 mod event;
 pub mod export;
 mod ledger;
-pub mod pending;
 mod read;
 pub mod request;
 pub mod search;
 pub mod signals;
 mod state;
+pub mod states;
 pub mod suppression;
 pub mod tally;
 pub mod verifications;
@@ -24,7 +24,8 @@ mod verify;
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFormat, export};
 pub use ledger::{
-    RecordedEvent, append, events_for_subject, evidence_for_subject, forget_evidence,
+    RecordedEvent, append, events_for_subject, evidence_for_subject, forget_evidence, latest,
+    page_for_subject,
 };
 pub use read::{ConsentRecord, read};
 pub use search::LedgerFilter;

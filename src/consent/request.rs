@@ -3,8 +3,7 @@
 //! preference center and staff, which reuse them.
 
 use super::event::{ConsentAction, Notice};
-use super::ledger;
-use super::state::{ConsentState, derive_states};
+use super::state::ConsentState;
 use crate::categories;
 use crate::contacts::Contact;
 use crate::digest::{is_sha256_hex, sha256_hex};
@@ -133,7 +132,7 @@ pub async fn confirmable(
     contact: &Contact,
     category: &CategoryName,
 ) -> anyhow::Result<Result<(), Refused>> {
-    let states = derive_states(&ledger::events_for_subject(conn, &contact.id).await?);
+    let states = super::states::of_subject(conn, &contact.id).await?;
     let pending = states
         .get(category.as_str())
         .is_some_and(|s| s.state == ConsentState::Pending);

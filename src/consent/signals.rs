@@ -4,12 +4,14 @@
 
 use super::event::{ConsentAction, Evidence, NewEvent, Provenance, Source};
 use super::ledger::{self, RecordedEvent};
-use super::state::{ConsentState, derive_states};
+use super::state::{CategoryStatus, ConsentState};
+use super::states;
 use crate::categories;
 use crate::contacts::{self, Contact};
 use crate::db::now_ms;
 use crate::domain::CategoryKind;
 use sqlx::AnyConnection;
+use std::collections::BTreeMap;
 
 /// The event that records `action` on `category` for the person.
 fn event(how: &Provenance, contact: &Contact, category: &str, action: ConsentAction) -> NewEvent {
@@ -64,7 +66,7 @@ async fn change(
     action: ConsentAction,
     needs: impl Fn(ConsentState) -> bool,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    let states = derive_states(&ledger::events_for_subject(conn, &contact.id).await?);
+    let states = states::of_subject(conn, &contact.id).await?;
     let mut written = Vec::new();
     for name in names {
         let state = states
@@ -91,31 +93,24 @@ pub async fn names_of_kind(
 }
 
 /// The categories the person's last STOP keyword withdrew and that nothing has
-/// changed since (what START restores).
-pub fn withdrawn_by_last_stop(events: &[RecordedEvent]) -> Vec<String> {
-    let last = events.iter().rev().find(|e| {
-        e.source == Source::Keyword
-            && e.action == ConsentAction::Withdrawn
-            && e.source_ref
+/// changed since (what START restores): of the states a STOP set and that still
+/// hold, those set by the latest STOP. A category granted and withdrawn again
+/// since stays as the person last left it.
+pub fn withdrawn_by_last_stop(states: &BTreeMap<String, CategoryStatus>) -> Vec<String> {
+    let by_stop = |s: &&CategoryStatus| {
+        s.state == ConsentState::Withdrawn
+            && s.source == Some(Source::Keyword)
+            && s.source_ref
                 .as_deref()
                 .is_some_and(|r| r.starts_with("stop:"))
-    });
-    let Some(last) = last else {
+    };
+    let Some(last) = states.values().filter(by_stop).max_by_key(|s| s.since) else {
         return vec![];
     };
-    // Only where that withdrawal is still the last word: a category granted and
-    // withdrawn again since then stays as the person last left it.
-    events
+    states
         .iter()
-        .filter(|e| e.source_ref == last.source_ref && e.action == ConsentAction::Withdrawn)
-        .filter(|e| {
-            events
-                .iter()
-                .rev()
-                .find(|later| later.category == e.category)
-                .is_some_and(|latest| latest.seq == e.seq)
-        })
-        .map(|e| e.category.clone())
+        .filter(|(_, s)| by_stop(s) && s.source_ref == last.source_ref)
+        .map(|(name, _)| name.clone())
         .collect()
 }
 
@@ -164,17 +159,13 @@ pub async fn marketing(
         MarketingPreference::Stop => withdraw(conn, contact, &marketing, &how).await,
         MarketingPreference::Signup => grant(conn, contact, &marketing, &how).await,
         MarketingPreference::Resume => {
-            let events = ledger::events_for_subject(conn, &contact.id).await?;
+            let states = states::of_subject(conn, &contact.id).await?;
             let stopped_by_meta: Vec<String> = marketing
                 .into_iter()
                 .filter(|name| {
-                    events
-                        .iter()
-                        .rev()
-                        .find(|e| &e.category == name)
-                        .is_some_and(|e| {
-                            e.action == ConsentAction::Withdrawn && e.source == Source::MetaSignal
-                        })
+                    states.get(name).is_some_and(|s| {
+                        s.state == ConsentState::Withdrawn && s.source == Some(Source::MetaSignal)
+                    })
                 })
                 .collect();
             grant(conn, contact, &stopped_by_meta, &how).await

@@ -1,6 +1,8 @@
-//! Current consent, derived from the events alone (never stored separately).
+//! Current consent: what one event does to a category's state (`step`, the one
+//! rule), and the fold of a person's events. The ledger keeps the result as a row
+//! per category (`states`), updated with each event, so reads need no events.
 
-use super::event::ConsentAction;
+use super::event::{ConsentAction, Source};
 use super::ledger::RecordedEvent;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -46,6 +48,40 @@ pub struct CategoryStatus {
     /// For `pending`: the confirmation template that the opt-in asked for.
     #[serde(skip)]
     pub pending_template: Option<String>,
+    /// How and where the event that set this state came (`form:{slug}`, …).
+    #[serde(skip)]
+    pub source: Option<Source>,
+    #[serde(skip)]
+    pub source_ref: Option<String>,
+}
+
+/// The state of `e`'s category after `e`, given the state before it (`None`:
+/// nothing yet); `None` when `e` changes nothing. An erasure (category `*`) is the
+/// caller's: it clears every category.
+pub fn step(current: Option<&CategoryStatus>, e: &RecordedEvent) -> Option<CategoryStatus> {
+    let status = |state, pending_template| CategoryStatus {
+        state,
+        since: e.created_at,
+        pending_template,
+        source: Some(e.source),
+        source_ref: e.source_ref.clone(),
+    };
+    let pending = current.is_some_and(|s| s.state == ConsentState::Pending);
+    match e.action {
+        ConsentAction::Granted => Some(match &e.confirmation_template {
+            Some(t) => status(ConsentState::Pending, Some(t.clone())),
+            None => status(ConsentState::Granted, None),
+        }),
+        // A confirmation only completes a pending opt-in; it cannot revive a
+        // withdrawn one.
+        ConsentAction::Confirmed => pending.then(|| status(ConsentState::Granted, None)),
+        ConsentAction::Withdrawn | ConsentAction::Declined => {
+            Some(status(ConsentState::Withdrawn, None))
+        }
+        // Only a pending opt-in expires; one withdrawn or confirmed meanwhile stays.
+        ConsentAction::Expired => pending.then(|| status(ConsentState::Expired, None)),
+        ConsentAction::Erased => Some(status(ConsentState::None, None)),
+    }
 }
 
 /// Folds a person's events (oldest first) into the state of each category.
@@ -54,46 +90,14 @@ pub fn derive_states<'a>(
 ) -> BTreeMap<String, CategoryStatus> {
     let mut states: BTreeMap<String, CategoryStatus> = BTreeMap::new();
     for e in events {
-        let status = |state, pending_template| CategoryStatus {
-            state,
-            since: e.created_at,
-            pending_template,
-        };
-        match e.action {
-            ConsentAction::Granted => {
-                let next = match &e.confirmation_template {
-                    Some(t) => status(ConsentState::Pending, Some(t.clone())),
-                    None => status(ConsentState::Granted, None),
-                };
-                states.insert(e.category.clone(), next);
-            }
-            // A confirmation only completes a pending opt-in; it cannot revive a
-            // withdrawn one.
-            ConsentAction::Confirmed => {
-                if let Some(current) = states
-                    .get_mut(&e.category)
-                    .filter(|s| s.state == ConsentState::Pending)
-                {
-                    *current = status(ConsentState::Granted, None);
+        if e.action == ConsentAction::Erased {
+            for s in states.values_mut() {
+                if let Some(next) = step(Some(s), e) {
+                    *s = next;
                 }
             }
-            ConsentAction::Withdrawn | ConsentAction::Declined => {
-                states.insert(e.category.clone(), status(ConsentState::Withdrawn, None));
-            }
-            // Only a pending opt-in expires; one withdrawn or confirmed meanwhile stays.
-            ConsentAction::Expired => {
-                if let Some(current) = states
-                    .get_mut(&e.category)
-                    .filter(|s| s.state == ConsentState::Pending)
-                {
-                    *current = status(ConsentState::Expired, None);
-                }
-            }
-            ConsentAction::Erased => {
-                for s in states.values_mut() {
-                    *s = status(ConsentState::None, None);
-                }
-            }
+        } else if let Some(next) = step(states.get(&e.category), e) {
+            states.insert(e.category.clone(), next);
         }
     }
     states

@@ -1,14 +1,14 @@
 //! The dashboard's figures, kept in step with the ledger by `ledger::append` (as
-//! `pending` is): how many people are in each state per category, and how many
+//! `states` is): how many people are in each state per category, and how many
 //! events each UTC day saw. Reading them costs the same however long the ledger
 //! grows; migration 0008 counted what was there before.
 
 use super::event::ConsentAction;
 use super::ledger::RecordedEvent;
-use super::state::{ConsentState, derive_states};
+use super::state::ConsentState;
+use super::states::Moved;
 use crate::db::Db;
 use sqlx::AnyConnection;
-use std::collections::BTreeSet;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -17,10 +17,10 @@ pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// Counts `event`, appended after the person's `before` events (oldest first).
+/// Counts `event`, and the people whose state it `moved` (from `states::note`).
 pub(super) async fn note(
     conn: &mut AnyConnection,
-    before: &[RecordedEvent],
+    moved: &[Moved],
     event: &RecordedEvent,
 ) -> anyhow::Result<()> {
     sqlx::query(
@@ -33,25 +33,15 @@ pub(super) async fn note(
     .bind(event.action.as_str())
     .execute(&mut *conn)
     .await?;
-
-    // The one fold that decides consent decides what moved, too.
-    let old = derive_states(before);
-    let new = derive_states(before.iter().chain(std::iter::once(event)));
-    let categories: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    for category in categories {
-        let was = old.get(category).map(|s| s.state);
-        let is = new.get(category).map(|s| s.state);
-        if was == is {
-            continue;
-        }
-        for (state, by) in [(was, -1i64), (is, 1)] {
+    for m in moved {
+        for (state, by) in [(m.was, -1i64), (Some(m.is), 1)] {
             if let Some(state) = state.filter(|s| *s != ConsentState::None) {
                 sqlx::query(
                     "INSERT INTO consent_tallies (business_number_id, category, state, people) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (business_number_id, category, state) DO UPDATE SET people = consent_tallies.people + $4",
                 )
                 .bind(&event.business_number_id)
-                .bind(category)
+                .bind(&m.category)
                 .bind(state.as_str())
                 .bind(by)
                 .execute(&mut *conn)

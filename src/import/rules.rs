@@ -294,6 +294,8 @@ mod tests {
             state,
             since,
             pending_template: None,
+            source: None,
+            source_ref: None,
         }
     }
 

@@ -167,8 +167,7 @@ async fn consider(
     let suppressed = suppression::is_suppressed(tx, business_number_id, &key).await?;
     let current = match contacts::find(tx, business_number_id, &who).await? {
         Some(contact) => {
-            consent::derive_states(&consent::events_for_subject(tx, &contact.id).await?)
-                .remove(consent.category.as_str())
+            consent::states::of_category(tx, &contact.id, consent.category.as_str()).await?
         }
         None => None,
     };

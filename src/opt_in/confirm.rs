@@ -2,7 +2,7 @@
 //! button (payload `assent_confirm`, set by Assent) or by replying YES, SÍ or SIM.
 //! Each pending category gets a `confirmed` event naming the inbound message.
 
-use crate::consent::pending;
+use crate::consent::states;
 use crate::consent::{self, ConsentAction, Evidence, NewEvent, Provenance, RecordedEvent, Source};
 use crate::contacts::Contact;
 use crate::domain::{Actor, Language, Locale};
@@ -23,7 +23,7 @@ pub async fn confirm(
     inbound_message_id: &str,
     locale: Locale,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    let waiting = pending::of_contact(conn, &contact.id).await?;
+    let waiting = states::pending_of(conn, &contact.id).await?;
     let mut written = Vec::new();
     let mut forms_confirmed: Vec<String> = Vec::new();
     for p in waiting {

@@ -1,9 +1,9 @@
 //! Double opt-ins nobody confirmed in time expire: an `expired` event per
 //! category (told to the business), and the form's expiry count grows. Found
-//! through the pending table, never by reading the ledger.
+//! through the stored states, never by reading the ledger.
 
 use crate::consent::{
-    self, ConsentAction, ConsentState, Evidence, NewEvent, Provenance, Source, pending,
+    self, ConsentAction, ConsentState, Evidence, NewEvent, Provenance, Source, states,
 };
 use crate::contacts;
 use crate::db::now_ms;
@@ -15,7 +15,7 @@ use crate::{forwarding, throttle};
 /// Expires what is due; true when there was something.
 pub async fn expire_due(s: &Services) -> anyhow::Result<bool> {
     let cutoff = now_ms() - s.opt_in.pending_ttl.as_millis() as i64;
-    let due = pending::older_than(&mut *s.db.pool.acquire().await?, cutoff, 100).await?;
+    let due = states::pending_older_than(&mut *s.db.pool.acquire().await?, cutoff, 100).await?;
     let mut w = s.db.write().await?;
     throttle::sweep(&mut w).await?;
     w.commit().await?;
@@ -25,12 +25,8 @@ pub async fn expire_due(s: &Services) -> anyhow::Result<bool> {
             continue;
         };
         // Confirmed or withdrawn meanwhile: nothing to expire.
-        let states =
-            consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
-        if states
-            .get(&p.category)
-            .is_none_or(|s| s.state != ConsentState::Pending)
-        {
+        let now = states::of_category(&mut tx, &contact.id, &p.category).await?;
+        if now.is_none_or(|s| s.state != ConsentState::Pending) {
             continue;
         }
         let event = NewEvent {

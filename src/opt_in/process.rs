@@ -130,8 +130,7 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
                 ..Evidence::default()
             },
         };
-        let states =
-            consent::derive_states(&consent::events_for_subject(&mut tx, &contact.id).await?);
+        let states = consent::states::of_subject(&mut tx, &contact.id).await?;
         let mut events = Vec::new();
         for category in CategoryList::from_stored(&job.categories).names() {
             let asked = states

@@ -7,8 +7,9 @@ use super::facts::{self, Moment};
 use super::gate::{self, Blocked, TemplateFacts};
 use super::message::{self, Content, FieldError, OutboundMessage};
 use super::outbox::{self, NewMessage};
-use super::{blocked, contact_check, idempotency, mark_read};
+use super::{blocked, contact_check, idempotency, mark_read, messaging_limit};
 use crate::contacts::{self, Contact};
+use crate::db::now_ms;
 use crate::digest::sha256_hex;
 use crate::domain::{Actor, Recipient};
 use crate::numbers::BusinessNumber;
@@ -170,6 +171,9 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         Some(c) => c,
         None => contacts::get_or_create(&mut tx, &req.number.id, &message.recipient).await?,
     };
+    if decision.allowed.business_initiated {
+        messaging_limit::count(&mut tx, &contact, now_ms()).await?;
+    }
     outbox::insert(
         &mut tx,
         NewMessage {
@@ -225,7 +229,19 @@ async fn check_gate(
         asks_consent,
     };
     let facts = facts::gather(conn, &s.secret, contact.as_ref(), moment).await?;
-    match gate::decide(&facts) {
+    let decided = match gate::decide(&facts) {
+        // Only now, for a send otherwise allowed: whether it fits the messaging limit.
+        Ok(allowed)
+            if allowed.business_initiated
+                && number.messaging_limit.is_some()
+                && !messaging_limit::already_counted(contact.as_ref(), facts.now_ms) =>
+        {
+            let reached = messaging_limit::recipients(conn, &number.id, facts.now_ms).await?;
+            gate::within_limit(number.messaging_limit, reached).map(|()| allowed)
+        }
+        other => other,
+    };
+    match decided {
         Ok(allowed) => Ok(Decision {
             contact,
             template: facts.template,

@@ -39,7 +39,7 @@ pub(super) async fn gather(
     moment: Moment<'_>,
 ) -> anyhow::Result<Facts> {
     let now = now_ms();
-    let (suppressed, template, limit) = match moment {
+    let (suppressed, template) = match moment {
         Moment::Accepting {
             number,
             recipient,
@@ -64,8 +64,7 @@ pub(super) async fn gather(
                     }
                 }
             };
-            let limit = messaging_limit(conn, number, contact, &template, now).await?;
-            (suppressed, template, limit)
+            (suppressed, template)
         }
         Moment::Dispatching {
             template_name,
@@ -82,7 +81,7 @@ pub(super) async fn gather(
                 }
                 None => TemplateFacts::Unmapped,
             };
-            (false, template, Limit::settled())
+            (false, template)
         }
     };
     Ok(Facts {
@@ -91,9 +90,6 @@ pub(super) async fn gather(
         last_inbound_at: contact.and_then(|c| c.last_inbound_at),
         marketing_stopped: contact.is_some_and(|c| c.marketing_stopped_at.is_some()),
         template,
-        messaging_limit: limit.limit,
-        recipients_last_24h: limit.recipients,
-        already_counted: limit.already_counted,
     })
 }
 
@@ -130,16 +126,17 @@ async fn mapped(
     kind: CategoryKind,
     asked: Asked<'_>,
 ) -> anyhow::Result<TemplateFacts> {
-    let events = match contact {
-        Some(c) => consent::events_for_subject(conn, &c.id).await?,
-        None => vec![],
+    let status = match contact {
+        Some(c) => consent::states::of_category(conn, &c.id, &category).await?,
+        None => None,
     };
-    let status = consent::derive_states(&events).remove(&category);
     let consent = status.as_ref().map_or(ConsentState::None, |s| s.state);
     let template_name = match asked {
         Asked::Accepting(t) | Asked::Dispatching(t) => t.to_owned(),
     };
-    let welcome_due = welcome_due(conn, contact, &events, &template_name, &asked).await?;
+    // Granted consent lets the welcome through anyway: no need to look further.
+    let welcome_due = consent != ConsentState::Granted
+        && welcome_due(conn, contact, &template_name, &asked).await?;
     let pending_confirmation = match (status, contact) {
         (Some(st), Some(c)) if st.state == ConsentState::Pending => {
             let template = st.pending_template.unwrap_or_default();
@@ -169,16 +166,20 @@ const WELCOME_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
 async fn welcome_due(
     conn: &mut AnyConnection,
     contact: Option<&Contact>,
-    events: &[consent::RecordedEvent],
     template_name: &str,
     asked: &Asked<'_>,
 ) -> anyhow::Result<bool> {
-    let (Some(contact), Some(signup)) = (
-        contact,
-        events.iter().rev().find(|e| {
-            e.source == consent::Source::WebForm && e.action == consent::ConsentAction::Granted
-        }),
-    ) else {
+    let Some(contact) = contact else {
+        return Ok(false);
+    };
+    let signup = consent::latest(
+        conn,
+        &contact.id,
+        consent::Source::WebForm,
+        consent::ConsentAction::Granted,
+    )
+    .await?;
+    let Some(signup) = signup else {
         return Ok(false);
     };
     if now_ms() - signup.created_at > WELCOME_WITHIN_MS {
@@ -207,74 +208,13 @@ async fn confirmation_sent(
     template: &str,
     since: i64,
 ) -> anyhow::Result<bool> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM messages WHERE contact_id = $1 AND template_name = $2 AND created_at >= $3",
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM messages WHERE contact_id = $1 AND template_name = $2 AND created_at >= $3 LIMIT 1",
     )
     .bind(contact_id)
     .bind(template)
     .bind(since)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(n > 0)
-}
-
-struct Limit {
-    limit: Option<i64>,
-    recipients: i64,
-    already_counted: bool,
-}
-
-impl Limit {
-    fn settled() -> Self {
-        Self {
-            limit: None,
-            recipients: 0,
-            already_counted: true,
-        }
-    }
-}
-
-/// The messaging limit only concerns template sends to someone not yet reached
-/// today; the count is skipped otherwise, as it grows with the day's traffic.
-async fn messaging_limit(
-    conn: &mut AnyConnection,
-    number: &BusinessNumber,
-    contact: Option<&Contact>,
-    template: &TemplateFacts,
-    now: i64,
-) -> anyhow::Result<Limit> {
-    let since = now - gate::WINDOW_MS;
-    let limited =
-        number.messaging_limit.is_some() && !matches!(template, TemplateFacts::NotATemplate);
-    let already_counted = match contact.filter(|_| limited) {
-        None => false,
-        Some(c) => {
-            let found: Option<(String,)> = sqlx::query_as(
-                "SELECT id FROM messages WHERE contact_id = $1 AND business_initiated = 1 AND created_at > $2 LIMIT 1",
-            )
-            .bind(&c.id)
-            .bind(since)
-            .fetch_optional(&mut *conn)
-            .await?;
-            found.is_some()
-        }
-    };
-    let recipients = if limited && !already_counted {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(DISTINCT contact_id) FROM messages \
-             WHERE business_number_id = $1 AND business_initiated = 1 AND created_at > $2",
-        )
-        .bind(&number.id)
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?;
-        n
-    } else {
-        0
-    };
-    Ok(Limit {
-        limit: number.messaging_limit,
-        recipients,
-        already_counted,
-    })
+    Ok(found.is_some())
 }

@@ -38,11 +38,15 @@ pub struct Facts {
     pub last_inbound_at: Option<i64>,
     pub marketing_stopped: bool,
     pub template: TemplateFacts,
-    pub messaging_limit: Option<i64>,
-    /// Unique business-initiated recipients in the last 24 h, and whether this
-    /// contact is already one of them (then it does not count again).
-    pub recipients_last_24h: i64,
-    pub already_counted: bool,
+}
+
+/// The messaging limit, asked only of a send the gate allows as
+/// business-initiated to someone not yet counted today (see `messaging_limit`).
+pub fn within_limit(limit: Option<i64>, recipients_last_24h: i64) -> Result<(), Blocked> {
+    match limit {
+        Some(limit) if recipients_last_24h >= limit => Err(Blocked::MessagingLimit { limit }),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,12 +195,6 @@ pub fn decide(facts: &Facts) -> Result<Allowed, Blocked> {
             business_initiated: false,
         });
     }
-    if let Some(limit) = facts.messaging_limit
-        && !facts.already_counted
-        && facts.recipients_last_24h >= limit
-    {
-        return Err(Blocked::MessagingLimit { limit });
-    }
     Ok(Allowed {
         business_initiated: true,
     })
@@ -226,9 +224,6 @@ mod tests {
             last_inbound_at: None,
             marketing_stopped: false,
             template,
-            messaging_limit: Some(250),
-            recipients_last_24h: 0,
-            already_counted: false,
         }
     }
 
@@ -383,27 +378,22 @@ mod tests {
     }
 
     #[test]
-    fn messaging_limit_counts_unique_business_initiated_recipients() {
-        let mut f = facts(mapped(ConsentState::Granted, CategoryKind::Utility));
-        f.recipients_last_24h = 250;
-        assert_eq!(decide(&f), Err(Blocked::MessagingLimit { limit: 250 }));
-        f.already_counted = true;
-        assert!(
-            decide(&f).is_ok(),
-            "a recipient already reached today does not count again"
+    fn the_messaging_limit_stops_the_next_new_recipient_only() {
+        assert_eq!(within_limit(Some(250), 249), Ok(()));
+        assert_eq!(
+            within_limit(Some(250), 250),
+            Err(Blocked::MessagingLimit { limit: 250 })
         );
-        f.already_counted = false;
+        assert_eq!(within_limit(None, 1_000_000), Ok(()), "no limit configured");
+        let mut f = facts(mapped(ConsentState::Granted, CategoryKind::Utility));
         f.last_inbound_at = Some(NOW - 1000);
         assert_eq!(
             decide(&f),
             Ok(Allowed {
                 business_initiated: false
             }),
-            "in-window sends are not business-initiated"
+            "in-window sends are not business-initiated: the limit is not asked"
         );
-        f.last_inbound_at = None;
-        f.messaging_limit = None;
-        assert!(decide(&f).is_ok(), "no limit configured");
     }
 
     #[test]

@@ -4,13 +4,16 @@
 pub mod blocked;
 pub mod contact_check;
 mod core;
+mod deliver;
 pub mod dispatcher;
 mod facts;
 pub mod gate;
 pub mod history;
 mod idempotency;
+mod lanes;
 mod mark_read;
 pub mod message;
+mod messaging_limit;
 pub mod outbox;
 mod rate_limit;
 pub mod statuses;

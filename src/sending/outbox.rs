@@ -1,7 +1,7 @@
 //! The durable queue: every accepted message is a row here before it is
 //! acknowledged, and leaves only through a claim by a dispatcher worker.
 
-use crate::db::{Db, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use crate::jobs::{self, Queue};
 use serde_json::Value;
 use sqlx::AnyConnection;
@@ -70,6 +70,83 @@ pub async fn claim(db: &Db, lease: Duration) -> anyhow::Result<Option<Claimed>> 
     jobs::claim(db, &QUEUE, lease).await
 }
 
+/// What is due for one number: queued and due, or in flight with a lapsed lease.
+/// Each branch names the number, so both use the (number, state, time) index.
+const DUE_FOR_NUMBER: &str = "((business_number_id = $4 AND dispatch_state = 'queued' AND next_attempt_at <= $2) \
+     OR (business_number_id = $4 AND dispatch_state = 'in_flight' AND lease_until < $2))";
+
+/// Whether the number has a message due now.
+pub async fn has_due(db: &Db, business_number_id: &str) -> anyhow::Result<bool> {
+    let sql = format!(
+        "SELECT 1 FROM messages WHERE {} LIMIT 1",
+        DUE_FOR_NUMBER.replace("$4", "$1")
+    );
+    let found: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(now_ms())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Claims up to `limit` due messages of one number under one claim id, oldest
+/// first, for `lease`: one write for a whole batch. Its claim id fences every
+/// later update, as for a single claim.
+pub async fn claim_batch(
+    db: &Db,
+    business_number_id: &str,
+    limit: i64,
+    lease: Duration,
+) -> anyhow::Result<Vec<Claimed>> {
+    let now = now_ms();
+    let sql = format!(
+        "UPDATE messages SET lease_until = $1, attempts = attempts + 1, claim_id = $3, dispatch_state = 'in_flight', \
+         updated_at = $2 WHERE id IN (SELECT id FROM messages WHERE {DUE_FOR_NUMBER} ORDER BY next_attempt_at \
+         LIMIT $5 {lock}) AND {DUE_FOR_NUMBER} RETURNING {returning}",
+        lock = db.skip_locked(),
+        returning = QUEUE.returning,
+    );
+    let mut w = db.write().await?;
+    let mut claimed: Vec<Claimed> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now + lease.as_millis() as i64)
+        .bind(now)
+        .bind(new_id())
+        .bind(business_number_id)
+        .bind(limit)
+        .fetch_all(&mut *w)
+        .await?;
+    w.commit().await?;
+    // Message ids grow with time: the order they were accepted in.
+    claimed.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(claimed)
+}
+
+/// Extends the lease of every message of a batch still in flight.
+pub async fn renew_batch(db: &Db, claim_id: &str, lease: Duration) -> anyhow::Result<()> {
+    db.write_one(
+        sqlx::query("UPDATE messages SET lease_until = $1 WHERE claim_id = $2 AND dispatch_state = 'in_flight'")
+            .bind(now_ms() + lease.as_millis() as i64)
+            .bind(claim_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts back what a batch did not get to send (a stop): queued again, due now,
+/// and its claim not counted as an attempt.
+pub async fn release_batch(db: &Db, claim_id: &str) -> anyhow::Result<()> {
+    db.write_one(
+        sqlx::query(
+            "UPDATE messages SET dispatch_state = 'queued', lease_until = NULL, attempts = attempts - 1, \
+             next_attempt_at = $1 WHERE claim_id = $2 AND dispatch_state = 'in_flight'",
+        )
+        .bind(now_ms())
+        .bind(claim_id),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Extends the lease; false when the claim was lost.
 pub async fn renew(db: &Db, m: &Claimed, lease: Duration) -> anyhow::Result<bool> {
     let done = db
@@ -84,18 +161,28 @@ pub async fn renew(db: &Db, m: &Claimed, lease: Duration) -> anyhow::Result<bool
 }
 
 pub async fn dispatched(db: &Db, m: &Claimed, provider_message_id: &str) -> anyhow::Result<bool> {
-    let done = db
-        .write_one(
-            sqlx::query(
-                "UPDATE messages SET dispatch_state = 'done', provider_message_id = $1, lease_until = NULL, updated_at = $2 \
-                 WHERE id = $3 AND claim_id = $4 AND dispatch_state = 'in_flight'",
-            )
-            .bind(provider_message_id)
-            .bind(now_ms())
-            .bind(&m.id)
-            .bind(&m.claim_id),
-        )
-        .await?;
+    let mut w = db.write().await?;
+    let done = dispatched_in(&mut w, m, provider_message_id).await?;
+    w.commit().await?;
+    Ok(done)
+}
+
+/// The provider has the message; false when the claim was lost.
+pub async fn dispatched_in(
+    conn: &mut AnyConnection,
+    m: &Claimed,
+    provider_message_id: &str,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET dispatch_state = 'done', provider_message_id = $1, lease_until = NULL, updated_at = $2 \
+         WHERE id = $3 AND claim_id = $4 AND dispatch_state = 'in_flight'",
+    )
+    .bind(provider_message_id)
+    .bind(now_ms())
+    .bind(&m.id)
+    .bind(&m.claim_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -106,20 +193,32 @@ pub async fn retry_at(
     code: Option<i64>,
     title: &str,
 ) -> anyhow::Result<bool> {
-    let done = db
-        .write_one(
-            sqlx::query(
-                "UPDATE messages SET dispatch_state = 'queued', next_attempt_at = $1, lease_until = NULL, error_code = $2, \
-                 error_title = $3, updated_at = $4 WHERE id = $5 AND claim_id = $6 AND dispatch_state = 'in_flight'",
-            )
-            .bind(at_ms)
-            .bind(code)
-            .bind(title.to_owned())
-            .bind(now_ms())
-            .bind(&m.id)
-            .bind(&m.claim_id),
-        )
-        .await?;
+    let mut w = db.write().await?;
+    let done = retry_at_in(&mut w, m, at_ms, code, title).await?;
+    w.commit().await?;
+    Ok(done)
+}
+
+/// Back in the queue until `at_ms`; false when the claim was lost.
+pub async fn retry_at_in(
+    conn: &mut AnyConnection,
+    m: &Claimed,
+    at_ms: i64,
+    code: Option<i64>,
+    title: &str,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET dispatch_state = 'queued', next_attempt_at = $1, lease_until = NULL, error_code = $2, \
+         error_title = $3, updated_at = $4 WHERE id = $5 AND claim_id = $6 AND dispatch_state = 'in_flight'",
+    )
+    .bind(at_ms)
+    .bind(code)
+    .bind(title.to_owned())
+    .bind(now_ms())
+    .bind(&m.id)
+    .bind(&m.claim_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

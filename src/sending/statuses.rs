@@ -39,15 +39,25 @@ pub async fn record(
 pub async fn give_up(db: &Db, message: &Claimed, error: (i64, String)) -> anyhow::Result<bool> {
     // The number first, as every writer of these rows takes it.
     let mut tx = db.write_for(&message.business_number_id).await?;
-    if !outbox::give_up(&mut tx, message).await? {
+    let done = give_up_in(&mut tx, message, error).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// `give_up` inside the caller's transaction, which holds the number's lock.
+pub(super) async fn give_up_in(
+    tx: &mut Write,
+    message: &Claimed,
+    error: (i64, String),
+) -> anyhow::Result<bool> {
+    if !outbox::give_up(tx, message).await? {
         return Ok(false);
     }
-    record_in(&mut tx, &message.id, "failed", Some(error)).await?;
-    tx.commit().await?;
+    record_in(tx, &message.id, "failed", Some(error)).await?;
     Ok(true)
 }
 
-async fn record_in(
+pub(super) async fn record_in(
     tx: &mut Write,
     message_id: &str,
     status: &str,

@@ -225,6 +225,64 @@ async fn the_messaging_limit_counts_unique_business_initiated_recipients_per_24h
 }
 
 #[tokio::test]
+async fn the_limit_rolls_over_24_hours_and_only_sends_otherwise_allowed_are_counted() {
+    let app = TestApp::spawn().await;
+    sqlx::query("UPDATE business_numbers SET messaging_limit = 2")
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+    app.register_template("order_shipped", "UTILITY", "order_updates")
+        .await;
+    let (carol, dave) = ("+34612345670", "+34612345671");
+    for phone in [ALICE, BOB, carol] {
+        app.consent(phone, "order_updates", "grant").await;
+    }
+    // Dave never agreed: refused for that, first, and not counted.
+    let (status, body) = app.send(&template_body(dave, "order_shipped")).await;
+    assert_eq!((status.as_u16(), code(&body)), (400, 470102));
+    assert_eq!(
+        app.send(&template_body(ALICE, "order_shipped")).await.0,
+        200
+    );
+    assert_eq!(app.send(&template_body(BOB, "order_shipped")).await.0, 200);
+    let (status, body) = app.send(&template_body(dave, "order_shipped")).await;
+    assert_eq!(
+        (status.as_u16(), code(&body)),
+        (400, 470102),
+        "a send refused anyway is refused for its own reason"
+    );
+    let (status, body) = app.send(&template_body(carol, "order_shipped")).await;
+    assert_eq!((status.as_u16(), code(&body)), (400, 470107));
+
+    // A day and an hour later, Alice and Bob no longer count.
+    let later = 25 * 60 * 60 * 1000_i64;
+    for sql in [
+        "UPDATE contacts SET limit_counted_at = limit_counted_at - $1",
+        "UPDATE recipient_counts SET bucket_start = bucket_start - $1",
+    ] {
+        sqlx::query(sql)
+            .bind(later)
+            .execute(&app.raw_db().pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        app.send(&template_body(carol, "order_shipped")).await.0,
+        200
+    );
+    assert_eq!(
+        app.send(&template_body(ALICE, "order_shipped")).await.0,
+        200
+    );
+    let (status, body) = app.send(&template_body(BOB, "order_shipped")).await;
+    assert_eq!(
+        (status.as_u16(), code(&body)),
+        (400, 470107),
+        "Carol and Alice fill today"
+    );
+}
+
+#[tokio::test]
 async fn an_erased_person_is_never_messaged_again() {
     let app = TestApp::spawn().await;
     app.register_template("order_shipped", "UTILITY", "order_updates")

@@ -131,8 +131,8 @@ impl Conversation<'_, '_> {
                 (written, texts::stopped_promotions(locale, &business))
             }
             Command::Start => {
-                let events = consent::events_for_subject(tx, &self.contact.id).await?;
-                let restore = signals::withdrawn_by_last_stop(&events);
+                let states = consent::states::of_subject(tx, &self.contact.id).await?;
+                let restore = signals::withdrawn_by_last_stop(&states);
                 if restore.is_empty() {
                     (vec![], texts::nothing_to_start(locale))
                 } else {

@@ -118,7 +118,7 @@ impl Conversation<'_, '_> {
     /// not asked again; everyone else must accept the terms first.
     async fn accepted(&self, tx: &mut AnyConnection) -> anyhow::Result<bool> {
         Ok(self.contact.terms_accepted_at.is_some()
-            || !consent::events_for_subject(tx, &self.contact.id)
+            || !consent::states::of_subject(tx, &self.contact.id)
                 .await?
                 .is_empty())
     }

@@ -3,18 +3,26 @@
 //! number, the same document as the console's download, audited under the key.
 
 use super::auth::ApiKey;
-use super::consents::Who;
+use super::consents::recipient;
 use super::error::ApiError;
 use crate::access::{self, Subject};
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+/// `?phone=` or `?user_id=`.
+#[derive(Deserialize)]
+pub struct Who {
+    phone: Option<String>,
+    user_id: Option<String>,
+}
 
 pub async fn show(
     key: ApiKey,
     who: web::Query<Who>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let recipient = who.recipient()?;
+    let recipient = recipient(who.phone.as_deref(), who.user_id.as_deref())?;
     let subject = Subject::Known {
         number: &key.number,
         who: &recipient,

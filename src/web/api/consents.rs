@@ -178,15 +178,20 @@ pub async fn record(
         .json(json!({ "event": EventView::from(&recorded.event), "state": state })))
 }
 
-/// `?phone=` or `?user_id=`.
+/// `?phone=` or `?user_id=`, and a page of events.
 #[derive(Deserialize)]
 pub struct Who {
     phone: Option<String>,
     user_id: Option<String>,
+    /// A page of older events: those before this `seq` (the last answer's
+    /// `events_before`).
+    events_before: Option<i64>,
+    /// How many events at most (1 to 500; 50 by default).
+    events_limit: Option<i64>,
 }
 
 impl Who {
-    pub(super) fn recipient(&self) -> Result<Recipient, ApiError> {
+    fn recipient(&self) -> Result<Recipient, ApiError> {
         recipient(self.phone.as_deref(), self.user_id.as_deref())
     }
 }
@@ -197,7 +202,18 @@ pub async fn show(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let recipient = who.recipient()?;
-    let record = consent::read(&services.db, &key.number.id, &recipient).await?;
+    let limit = who.events_limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("events_limit", "must be 1 to 500"));
+    }
+    let record = consent::read(
+        &services.db,
+        &key.number.id,
+        &recipient,
+        who.events_before,
+        limit,
+    )
+    .await?;
     let mut categories = serde_json::Map::new();
     for c in categories::list(&services.db).await? {
         let state = record
@@ -209,6 +225,9 @@ pub async fn show(
     }
     let events: Vec<EventView> = record.events.iter().map(EventView::from).collect();
     let mut body = json!({ "categories": categories, "events": events });
+    if let Some(seq) = record.older_than {
+        body["events_before"] = json!(seq);
+    }
     match &recipient {
         Recipient::Phone(p) => body["phone"] = json!(p.as_e164()),
         Recipient::User(u) => body["user_id"] = json!(u.as_str()),

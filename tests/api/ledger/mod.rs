@@ -5,5 +5,6 @@
 mod erasure;
 mod export;
 mod recording;
+mod states;
 mod tampering;
 mod verify;

@@ -4,6 +4,7 @@
 
 mod cloud;
 mod idempotency;
+mod lanes;
 mod onprem;
 mod queue;
 mod read_receipts;
