@@ -453,6 +453,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(path) => Box::new(BufWriter::new(std::fs::File::create(&path)?)),
                 None => Box::new(BufWriter::new(std::io::stdout())),
             };
+            // Audited before a byte is written, as the console does: an export
+            // hands out phone numbers whether or not it completes.
+            let detail = format!("{}: {}", format.as_str(), filter.describe());
+            audit::record_alone(
+                &db,
+                &audit::Doer::command_line(),
+                audit::Entry {
+                    action: "ledger.exported",
+                    target: "ledger",
+                    detail: &detail,
+                },
+            )
+            .await?;
             let n = consent::export(&db, &filter, format, &mut *out).await?;
             out.flush()?;
             eprintln!("{n} events exported");

@@ -5,22 +5,13 @@
 
 use super::parse::COLUMNS;
 use super::store;
+use crate::csv_safe::defuse as safe;
 use crate::db::Db;
 use futures_util::Stream;
 
 const PAGE: i64 = 1000;
 /// Spreadsheet programs read a UTF-8 file right only when it starts so.
 const BOM: &[u8] = b"\xef\xbb\xbf";
-
-/// A value a spreadsheet would run as a formula gets an apostrophe in front
-/// (an import takes it off again).
-fn safe(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}").into()
-    } else {
-        value.into()
-    }
-}
 
 fn page_of(rows: &[store::Rejected], header: bool) -> anyhow::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());

@@ -5,6 +5,7 @@
 
 use super::Staff;
 use crate::people::{self, Record};
+use crate::consent;
 use crate::privacy::{self, Erasure};
 use crate::services::Services;
 use crate::web::page::{Page, PageError, Problem, render};
@@ -158,6 +159,14 @@ pub async fn erase(
     let done = privacy::erase(&services.db, &services.secret, &contact, &staff.doer())
         .await
         .map_err(|e| page.internal(e))?;
+    if matches!(done, Erasure::Erased { .. }) {
+        // Staff erase to answer a request, and must be able to show that the
+        // ledger still verifies: checked once here (and recorded), so the
+        // person's page reads the result instead of walking the chain per view.
+        consent::verifications::verify_and_record(&services.db, &staff.doer())
+            .await
+            .map_err(|e| page.internal(e))?;
+    }
     page.session().set_flash(&match done {
         Erasure::Erased { removed, .. } => format!(
             "Erased. Removed {}. The ledger keeps its events under the random id, and the person is on the suppression list.",

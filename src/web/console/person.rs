@@ -95,10 +95,12 @@ pub struct Erased {
     seq: i64,
 }
 
-/// `assent ledger verify`, run for this page.
+/// The integrity check run at or after the erasure (the erasure runs one).
 pub struct Verified {
+    at: String,
+    by: String,
     intact: bool,
-    events: u64,
+    events: i64,
     head: String,
     problem: String,
 }
@@ -133,23 +135,22 @@ pub async fn show(
     let names = people::names(&services.db, &record)
         .await
         .map_err(|e| page.internal(e))?;
-    // Only an erased person's page walks the whole chain: that is where staff
-    // must see that the erasure left it verifiable.
     let verified = match record.erasure() {
-        Some(_) => {
-            let report = consent::verify(&services.db)
-                .await
-                .map_err(|e| page.internal(e))?;
-            Some(Verified {
-                intact: report.broken.is_none(),
-                events: report.events_checked,
-                head: report.head_hash,
-                problem: report
+        Some(erasure) => consent::verifications::latest(&services.db)
+            .await
+            .map_err(|e| page.internal(e))?
+            .filter(|v| v.at >= erasure.created_at)
+            .map(|v| Verified {
+                at: when(v.at),
+                by: v.by,
+                intact: v.broken.is_none(),
+                events: v.events_checked,
+                head: v.head_hash,
+                problem: v
                     .broken
                     .map(|b| format!("event {}: {}", b.seq, b.problem))
                     .unwrap_or_default(),
-            })
-        }
+            }),
         None => None,
     };
     Ok(view(page, &record, &names, verified))

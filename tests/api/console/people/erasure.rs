@@ -187,3 +187,32 @@ async fn erasing_needs_the_form_with_the_sessions_token_and_leaves_a_suppressed_
     assert!(file["events"][0]["evidence"].is_null());
     assert_eq!(file["suppression"][0]["key_hash"], key_hash.as_str());
 }
+
+#[tokio::test]
+async fn the_page_shows_the_check_run_since_the_erasure_and_asks_for_one_when_there_is_none() {
+    let app = TestApp::spawn().await;
+    let ana = history(&app, 1).await;
+    app.erase_through_api(&e164(&ana.wa_id)).await;
+    app.as_compliance().await;
+    let person = format!("/admin/contacts/{}", ana.contact_id);
+
+    // Erased by the business's systems: no check has run since.
+    let html = app.console_page(&person).await;
+    assert!(html.contains("<h1>Erased person</h1>"), "{html}");
+    assert!(html.contains("Not checked since the erasure"), "{html}");
+    assert!(!html.contains("the ledger is intact"), "{html}");
+
+    // Once staff run the check, the page shows its result, when and by whom.
+    let token = csrf_token(&app.console_page("/admin/ledger/verify").await);
+    let r = app
+        .post_form("/admin/ledger/verify", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = app.console_page(&person).await;
+    let events = app.count("ledger_events").await;
+    assert!(
+        html.contains(&format!("by {COMPLIANCE}, as <code>assent ledger verify</code> does: the ledger is intact. {events} events verified")),
+        "{html}"
+    );
+    assert!(!html.contains("Not checked since the erasure"), "{html}");
+}
