@@ -99,10 +99,14 @@ pub async fn claim_batch(
     lease: Duration,
 ) -> anyhow::Result<Vec<Claimed>> {
     let now = now_ms();
+    // The pick is materialized, so it runs once: PostgreSQL may run an `IN
+    // (… LIMIT n FOR UPDATE SKIP LOCKED)` subquery again per row and claim more
+    // than `limit`.
     let sql = format!(
-        "UPDATE messages SET lease_until = $1, attempts = attempts + 1, claim_id = $3, dispatch_state = 'in_flight', \
-         updated_at = $2 WHERE id IN (SELECT id FROM messages WHERE {DUE_FOR_NUMBER} ORDER BY next_attempt_at \
-         LIMIT $5 {lock}) AND {DUE_FOR_NUMBER} RETURNING {returning}",
+        "WITH picked AS MATERIALIZED (SELECT id FROM messages WHERE {DUE_FOR_NUMBER} ORDER BY next_attempt_at \
+         LIMIT $5 {lock}) \
+         UPDATE messages SET lease_until = $1, attempts = attempts + 1, claim_id = $3, dispatch_state = 'in_flight', \
+         updated_at = $2 WHERE id IN (SELECT id FROM picked) AND {DUE_FOR_NUMBER} RETURNING {returning}",
         lock = db.skip_locked(),
         returning = QUEUE.returning,
     );

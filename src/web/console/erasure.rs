@@ -4,8 +4,8 @@
 //! door, audited in the erasure's own transaction.
 
 use super::Staff;
-use crate::people::{self, Record};
 use crate::consent;
+use crate::people::{self, Record};
 use crate::privacy::{self, Erasure};
 use crate::services::Services;
 use crate::web::page::{Page, PageError, Problem, render};

@@ -217,6 +217,18 @@ async fn the_command_line_export_takes_the_same_filters() {
     let rows = csv_rows(&r.stdout);
     assert_eq!(rows.len(), 1, "{r}");
     assert_eq!(&rows[0][0], "3");
+    // Audited like the console's download: who, and which filters.
+    let audited: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor, action, detail FROM audit_log WHERE target = 'ledger' ORDER BY at, id",
+    )
+    .fetch_all(&app.raw_db().pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0].0, "system:cli");
+    assert_eq!(audited[0].1, "ledger.exported");
+    assert!(audited[0].2.starts_with("csv: "), "{audited:?}");
+    assert!(audited[0].2.contains("withdrawn"), "{audited:?}");
     let r = app.cli(&["ledger", "export", "--format", "csv", "--source", "fax"]);
     assert!(
         !r.ok() && r.stderr.contains("--source must be one of"),
@@ -224,4 +236,9 @@ async fn the_command_line_export_takes_the_same_filters() {
     );
     let r = app.cli(&["ledger", "export", "--format", "csv", "--phone", "12"]);
     assert!(!r.ok() && r.stderr.contains("--phone"), "{r}");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "a refused export exports nothing and audits nothing");
 }
