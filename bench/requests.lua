@@ -9,9 +9,9 @@
 --            "{n}" FIRST plus the request's number, so one line stands for many
 --            recipients, some known ({k}) or each new ({n}) across all runs
 --   THREADS  wrk's -t, so that the threads share out the numbers
---   DONE_DIR with COUNT, each thread writes DONE_DIR/<thread> once its share is sent;
---            wrk waits out its whole duration anyway, so the harness then stops it
---            with SIGINT, and wrk reports at once
+--   DONE_DIR with COUNT, each thread writes DONE_DIR/<thread> once its share is sent
+--            and answered; wrk waits out its whole duration anyway, so the harness
+--            then stops it with SIGINT, and wrk reports at once
 --   FIRST    where this run's "{n}" start, so that no two runs make the same number
 
 local threads = {}
@@ -23,7 +23,7 @@ end
 
 local lines = {}
 local count, keys, nthreads, done_dir, first
-local sent = 0
+local sent, answered = 0, 0
 local finished = false
 
 local function split(s, sep)
@@ -37,6 +37,23 @@ local function split(s, sep)
       table.insert(fields, s:sub(from, at - 1))
       from = at + 1
    end
+end
+
+-- Requests of this thread's share handed out so far (`delay` reserves one for the
+-- connection that asks, `request` then builds it).
+local reserved = 0
+
+-- Whether this thread has handed out its share of a counted run.
+local function exhausted()
+   return (sent + reserved) * nthreads + tid >= count
+end
+
+local function finish()
+   if finished then return end
+   finished = true
+   local f = assert(io.open(done_dir .. "/" .. tid, "w"))
+   f:close()
+   wrk.thread:stop()
 end
 
 function init(args)
@@ -58,6 +75,29 @@ function init(args)
       table.insert(lines, l)
    end
    if #lines == 0 then error("no requests in " .. args[1]) end
+   -- A timed run needs neither hook, and wrk is faster without them.
+   if count == 0 then
+      delay = nil
+      response = nil
+   end
+end
+
+-- In a counted run wrk asks this before every request. A connection whose thread
+-- has handed out its share waits here (wrk would send something once it asks for a
+-- request) until the thread's last answers are in and the thread stops: every
+-- request of the share is answered before wrk lets go of it.
+function delay()
+   if exhausted() then
+      if reserved == 0 and answered >= sent then finish() end
+      return 60000
+   end
+   reserved = reserved + 1
+   return 0
+end
+
+function response(status, headers, body)
+   answered = answered + 1
+   if exhausted() and reserved == 0 and answered >= sent then finish() end
 end
 
 local function fill(s, i)
@@ -67,18 +107,18 @@ local function fill(s, i)
 end
 
 function request()
-   local i = sent * nthreads + tid
-   if count > 0 and i >= count then
-      if not finished then
-         finished = true
-         local f = assert(io.open(done_dir .. "/" .. tid, "w"))
-         f:close()
-         wrk.thread:stop()
-      end
-      -- wrk still writes what this returns: this thread's last request again.
-      i = math.max(i - nthreads, 0)
-   else
+   local i
+   if count == 0 then
+      i = sent * nthreads + tid
       sent = sent + 1
+   elseif reserved > 0 then
+      reserved = reserved - 1
+      i = sent * nthreads + tid
+      sent = sent + 1
+   else
+      -- Not one of the share: wrk checking the script's request before the run, or
+      -- a connection that waited out its whole delay. The first line, uncounted.
+      i = 0
    end
    local l = lines[(i % #lines) + 1]
    if l.request then return l.request end

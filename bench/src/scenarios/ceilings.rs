@@ -127,6 +127,9 @@ impl Bench {
 
 /// "5 146/s, p99 64 ms"
 pub fn rate_p99(o: &Outcome) -> String {
+    if o.requests == 0 {
+        return format!("0/s (none answered in {:.0} s)", o.duration_us as f64 / 1e6);
+    }
     format!("{}, p99 {}", per_second(o.rate()), ms(o.p99()))
 }
 
