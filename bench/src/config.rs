@@ -92,7 +92,7 @@ impl RunArgs {
                 load: Duration::from_secs(3),
                 warmup: Duration::from_millis(500),
                 dispatch_window: Duration::from_secs(10),
-                shallow: 2_000,
+                shallow: 5_000,
                 deep: 10_000,
                 stored_small: 10_000,
                 stored_large: 100_000,
