@@ -114,3 +114,173 @@ async fn signing_out_needs_the_token_too() {
     assert_eq!(r.status(), 403);
     assert!(signed_in(&app).await, "a forged sign-out changes nothing");
 }
+
+/// (password hash, session epoch, disabled) of each account, by email.
+async fn accounts(app: &TestApp) -> Vec<(String, String, i64, bool)> {
+    let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT email, password_hash, session_epoch, disabled_at FROM users ORDER BY email",
+    )
+    .fetch_all(&app.raw_db().pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(e, h, s, d)| (e, h, s, d.is_some()))
+        .collect()
+}
+
+async fn id_of(app: &TestApp, email: &str) -> String {
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    id
+}
+
+/// The tokens a forger might send: none, empty, made up, and a real token of
+/// another session.
+async fn wrong_tokens(app: &TestApp) -> Vec<Option<String>> {
+    let stranger = app.visitor().form_token("/login").await;
+    vec![
+        None,
+        Some(String::new()),
+        Some("forged".into()),
+        Some(stranger),
+    ]
+}
+
+fn with_token<'a>(
+    token: &'a Option<String>,
+    fields: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    token
+        .as_deref()
+        .map(|t| ("csrf_token", t))
+        .into_iter()
+        .chain(fields.iter().copied())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_staff(EMAIL, Role::Admin, PASSWORD).await;
+    app.add_staff("tess@acme.example", Role::Marketer, PASSWORD)
+        .await;
+    app.add_staff("dora@acme.example", Role::Marketer, PASSWORD)
+        .await;
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let tess = id_of(&app, "tess@acme.example").await;
+    let dora = id_of(&app, "dora@acme.example").await;
+    let token = app.form_token("/admin/users").await;
+    let r = app
+        .post_form(
+            &format!("/admin/users/{dora}/disable"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "dora is disabled, to be enabled below");
+
+    let new_password = "a brand new password";
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            "/admin/users".into(),
+            vec![
+                ("email", "newbie@acme.example"),
+                ("role", "compliance"),
+                ("password", "three unrelated words"),
+            ],
+        ),
+        (format!("/admin/users/{tess}/disable"), vec![]),
+        (format!("/admin/users/{dora}/enable"), vec![]),
+        // Last: a changed password renews the session.
+        (
+            "/admin/account".into(),
+            vec![
+                ("current", PASSWORD),
+                ("new", new_password),
+                ("repeat", new_password),
+            ],
+        ),
+    ];
+    let before = accounts(&app).await;
+    let audit_before = app.count("audit_log").await;
+    for (path, fields) in &forms {
+        for wrong in wrong_tokens(&app).await {
+            let r = app.post_form(path, &with_token(&wrong, fields)).await;
+            assert_eq!(r.status(), 403, "{path} {wrong:?}");
+            let html = r.text().await.unwrap();
+            assert!(
+                html.contains("<h1>The form has expired</h1>"),
+                "{path}: {html}"
+            );
+            assert_eq!(
+                accounts(&app).await,
+                before,
+                "{path} {wrong:?}: no account changed"
+            );
+            assert_eq!(
+                app.count("audit_log").await,
+                audit_before,
+                "{path} {wrong:?}"
+            );
+        }
+    }
+    assert!(
+        signed_in(&app).await,
+        "the refusals did not end the session"
+    );
+
+    // The same forms with the session's token go through: only the token was wrong.
+    for (path, fields) in &forms {
+        let right = Some(token.clone());
+        let r = app.post_form(path, &with_token(&right, fields)).await;
+        assert_eq!(r.status(), 303, "{path} with the token");
+    }
+    let after = accounts(&app).await;
+    let get = |email: &str| after.iter().find(|a| a.0 == email).cloned().unwrap();
+    assert_ne!(
+        get(EMAIL).1,
+        before.iter().find(|a| a.0 == EMAIL).unwrap().1,
+        "password changed"
+    );
+    assert!(get("newbie@acme.example").0.starts_with("newbie"), "added");
+    assert!(get("tess@acme.example").3, "tess disabled");
+    assert!(!get("dora@acme.example").3, "dora enabled");
+}
+
+#[tokio::test]
+async fn the_setup_form_refuses_a_missing_or_wrong_token_and_creates_no_admin() {
+    let app = TestApp::spawn().await;
+    let link = assent::users::offer_setup_link(app.raw_db())
+        .await
+        .unwrap()
+        .expect("a link while no account exists");
+    let path = format!("/setup/{link}");
+    let token = app.form_token(&path).await;
+    let fields = [
+        ("email", "ops@acme.example"),
+        ("password", "the first admin password"),
+        ("repeat", "the first admin password"),
+    ];
+    for wrong in wrong_tokens(&app).await {
+        let r = app.post_form(&path, &with_token(&wrong, &fields)).await;
+        assert_eq!(r.status(), 403, "{wrong:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<h1>The form has expired</h1>"), "{html}");
+        assert_eq!(app.count("users").await, 0, "{wrong:?}: no admin made");
+        let (used,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM setup_links WHERE used_at IS NOT NULL")
+                .fetch_one(&app.raw_db().pool)
+                .await
+                .unwrap();
+        assert_eq!(used, 0, "{wrong:?}: the link is not spent");
+        assert_eq!(app.page(&path).await.status(), 200, "the link still works");
+    }
+    assert!(!signed_in(&app).await);
+    let right = Some(token);
+    let r = app.post_form(&path, &with_token(&right, &fields)).await;
+    assert_eq!(r.status(), 303, "with the form's token it goes through");
+    assert_eq!(app.count("users").await, 1);
+    assert!(signed_in(&app).await);
+}

@@ -10,4 +10,5 @@ mod import;
 mod people;
 mod roles;
 mod sessions;
+mod setup;
 mod sign_in;

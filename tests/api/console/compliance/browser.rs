@@ -145,3 +145,97 @@ async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_an
     assert_eq!(audited(&app, "ledger.exported").await.len(), 2);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_marketer_signs_in_and_is_refused_the_ledger_with_no_compliance_entries_in_the_menu() {
+    let app = TestApp::spawn().await;
+    ok_consent(&app, ALICE, "offers", "grant").await;
+    ok_consent(&app, BOB, "offers", "grant").await;
+    let email = "marketer@acme.example";
+    app.add_staff(email, Role::Marketer, PASSWORD).await;
+    let Some(mut browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    let menu = "return [...document.querySelectorAll('nav[aria-label=Console] a')].map(a => a.getAttribute('href'));";
+
+    for viewport in [PHONE, DESKTOP] {
+        browser.resize(viewport).await;
+        let name = viewport.name;
+
+        browser.goto(&app.url("/admin")).await;
+        let text = body_text(&browser).await;
+        assert!(
+            text.contains(&format!("{email} (marketer)")),
+            "signed in, on the {name}: {text}"
+        );
+        assert!(!text.contains("Compliance at a glance"), "on the {name}");
+        assert_eq!(
+            browser.eval(menu).await,
+            serde_json::json!(["/admin", "/admin/account"]),
+            "no compliance entries in the menu on the {name}"
+        );
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot("marketer-home").await;
+
+        browser.goto(&app.url("/admin/ledger")).await;
+        let heading = browser
+            .eval("return document.querySelector('h1')?.innerText;")
+            .await;
+        assert_eq!(heading, "Not allowed", "on the {name}");
+        let text = body_text(&browser).await;
+        assert!(
+            text.contains("You do not have permission to open this page."),
+            "on the {name}: {text}"
+        );
+        for leak in [&ALICE[1..], &BOB[1..], "offers", "granted"] {
+            assert!(
+                !text.contains(leak),
+                "no ledger data ({leak}) on the {name}: {text}"
+            );
+        }
+        let tables = browser
+            .eval(
+                "return document.querySelectorAll('table, form[action=\"/admin/ledger\"]').length;",
+            )
+            .await;
+        assert_eq!(tables, 0, "no results and no search form on the {name}");
+        let links = browser.eval(menu).await;
+        for entry in [
+            "/admin/ledger",
+            "/admin/ledger/verify",
+            "/admin/blocked",
+            "/admin/audit",
+            "/admin/import",
+            "/admin/users",
+        ] {
+            assert!(
+                !links.as_array().unwrap().iter().any(|l| l == entry),
+                "{entry} in the menu of the 403 page on the {name}: {links}"
+            );
+        }
+        // What the browser got, and the download behind the page.
+        let answers = browser
+            .eval(
+                "return Promise.all(['/admin/ledger', '/admin/ledger/export?format=csv'].map(u => fetch(u).then(async r => [r.status, await r.text()])));",
+            )
+            .await;
+        for answer in answers.as_array().unwrap() {
+            assert_eq!(answer[0], 403, "on the {name}: {answer}");
+            let body = answer[1].as_str().unwrap();
+            assert!(
+                !body.contains(&ALICE[1..]) && !body.contains("seq,id"),
+                "{body}"
+            );
+        }
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot("marketer-refused-ledger").await;
+    }
+    assert_eq!(audited(&app, "ledger.exported").await, vec![]);
+    browser.close().await;
+}

@@ -118,3 +118,54 @@ async fn a_ledger_never_verified_says_so_and_the_check_needs_the_forms_csrf_toke
     assert_eq!(r.status(), 403);
     assert_eq!(app.count("ledger_verifications").await, 0);
 }
+
+/// `2021-01-01 00:00:05`: an epoch-ms time as the console writes it (UTC).
+fn written(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap();
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        t.date(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_when_the_ledger_was_last_verified() {
+    let app = TestApp::spawn().await;
+    four_events(&app).await;
+    // The command line's run, moved to a known moment.
+    exec(&app, "UPDATE ledger_verifications SET at = 1609459205678").await;
+    signed_in(&app, Role::Compliance).await;
+    let home = html(&app, "/admin", 200).await;
+    assert!(
+        text(&home).contains("Intact: 4 events checked 2021-01-01 00:00:05 (UTC) by command line."),
+        "{}",
+        text(&home)
+    );
+    assert!(
+        home.contains("4 events, checked 2021-01-01 00:00:05"),
+        "the card says it too: {home}"
+    );
+
+    // A newer run replaces it, with its own time.
+    run_check(&app).await;
+    let (at,): (i64,) = sqlx::query_as("SELECT MAX(at) FROM ledger_verifications")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    assert!(at > 1609459205678);
+    let home = text(&html(&app, "/admin", 200).await);
+    assert!(
+        home.contains(&format!(
+            "Intact: 4 events checked {} (UTC) by compliance@acme.example.",
+            written(at)
+        )),
+        "{home}"
+    );
+    assert!(
+        !home.contains("2021-01-01 00:00:05"),
+        "the older run is not shown: {home}"
+    );
+}
