@@ -3,6 +3,7 @@
 //! language.
 
 use super::assets::{self, Assets};
+use super::console::text::{self as console_text, ConsoleText};
 use super::session::TypedSession;
 use super::text::Text;
 use crate::domain::Locale;
@@ -16,6 +17,8 @@ use std::future::{Ready, ready};
 pub struct Page {
     pub locale: Locale,
     pub t: &'static Text,
+    /// The console's words (`console::text`).
+    pub console: &'static ConsoleText,
     pub assets: &'static Assets,
     pub flash: Option<String>,
     /// The signed-in staff member (console pages only).
@@ -59,7 +62,7 @@ impl Page {
         super::console::SECTIONS
             .iter()
             .filter(|(_, _, area)| user.role.may(*area))
-            .map(|(href, name, _)| (*href, *name))
+            .map(|(href, name, _)| (*href, name(&self.console.menu)))
             .collect()
     }
 
@@ -157,6 +160,8 @@ impl FromRequest for Page {
         ready(Ok(Page {
             locale,
             t: Text::of(locale),
+            // Staff pages are in English; another language is one more static.
+            console: &console_text::EN,
             assets: assets::urls(),
             flash: session.take_flash(),
             user: req.extensions().get::<User>().cloned(),

@@ -51,13 +51,10 @@ pub async fn change_password(
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     if form.current.is_empty() {
-        errors.add("current", "Enter your current password.");
+        errors.add("current", page.console.account.current_missing);
     }
     if form.new != form.repeat {
-        errors.add(
-            "repeat",
-            "The two new passwords differ; type the same one twice.",
-        );
+        errors.add("repeat", page.console.account.passwords_differ);
     }
     if errors.is_empty() {
         let changed = users::change_password(
@@ -74,16 +71,17 @@ pub async fn change_password(
                     user_id: user.id,
                     epoch: user.session_epoch,
                 });
-                page.session()
-                    .set_flash("Your password is changed. Your other sessions are signed out.");
+                page.session().set_flash(page.console.account.changed);
                 return Ok(HttpResponse::SeeOther()
                     .insert_header((LOCATION, "/admin/account"))
                     .finish());
             }
             Err(PasswordChangeError::WrongCurrent) => {
-                errors.add("current", "That is not your current password.");
+                errors.add("current", page.console.account.wrong_current);
             }
-            Err(PasswordChangeError::Policy(e)) => errors.add("new", format!("Please {e}.")),
+            Err(PasswordChangeError::Policy(e)) => {
+                errors.add("new", (page.console.chrome.password_rule)(&e))
+            }
             Err(PasswordChangeError::Other(e)) => return Err(page.internal(e)),
         }
     }

@@ -98,29 +98,23 @@ pub async fn add(
     let mut errors = FieldErrors::default();
     let role = Role::parse(&typed.role);
     if role.is_none() {
-        errors.add("role", "Choose a role.");
+        errors.add("role", page.console.accounts.choose_role);
     }
     if let Some(role) = role.filter(|_| errors.is_empty()) {
         let password = std::mem::take(&mut typed.password);
         match users::add(&services.db, &staff.doer(), &typed.email, role, password).await {
             Ok(user) => {
-                page.session().set_flash(&format!(
-                    "{} can now sign in as {}. Give them the password in person or by another channel than this email.",
-                    user.email,
-                    role.as_str()
-                ));
+                page.session()
+                    .set_flash(&(page.console.accounts.added)(&user.email, role.as_str()));
                 return Ok(HttpResponse::SeeOther()
                     .insert_header((LOCATION, "/admin/users"))
                     .finish());
             }
-            Err(AddUserError::BadEmail(_)) => {
-                errors.add("email", "Enter an email address, such as name@example.com.")
+            Err(AddUserError::BadEmail(_)) => errors.add("email", page.console.chrome.bad_email),
+            Err(AddUserError::Exists(_)) => errors.add("email", page.console.accounts.exists),
+            Err(AddUserError::Password(e)) => {
+                errors.add("password", (page.console.chrome.password_rule)(&e))
             }
-            Err(AddUserError::Exists(_)) => errors.add(
-                "email",
-                "An account with this email address exists already.",
-            ),
-            Err(AddUserError::Password(e)) => errors.add("password", format!("Please {e}.")),
             Err(AddUserError::Other(e)) => return Err(page.internal(e)),
         }
     }
@@ -139,11 +133,12 @@ async fn toggle(
     let done = users::set_disabled(&services.db, &staff.doer(), &id, disabled)
         .await
         .map_err(|e| page.internal(e))?;
+    let t = &page.console.accounts;
     page.session().set_flash(match (done, disabled) {
-        (Toggled::OwnAccount, _) => "You cannot disable your own account; another admin can.",
-        (Toggled::Unchanged, _) => "Nothing to change: the account was already so, or is gone.",
-        (Toggled::Changed, true) => "The account is disabled; its sessions have ended.",
-        (Toggled::Changed, false) => "The account is enabled; its owner can sign in again.",
+        (Toggled::OwnAccount, _) => t.own_account,
+        (Toggled::Unchanged, _) => t.unchanged,
+        (Toggled::Changed, true) => t.now_disabled,
+        (Toggled::Changed, false) => t.now_enabled,
     });
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/admin/users"))

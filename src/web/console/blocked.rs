@@ -8,6 +8,7 @@ use super::Staff;
 use super::attachment::{attachment, filename};
 use super::dates::moment;
 use super::filters;
+use super::text::{Blocked, ConsoleText};
 use crate::audit::{self, Entry};
 use crate::numbers::{self, BusinessNumber};
 use crate::sending::blocked::report::{self, BlockedFilter, BlockedSend, REASONS};
@@ -53,14 +54,16 @@ impl BlockedQuery {
     fn parse(
         &self,
         numbers: &[BusinessNumber],
+        t: &ConsoleText,
     ) -> Result<(BlockedFilter, Option<String>), FieldErrors> {
         let mut errors = FieldErrors::default();
+        let f = &t.filters;
         let reasons = REASONS.map(|(r, _)| (r, r));
-        let (since_ms, until_ms) = filters::days(&self.from, &self.to, &mut errors);
+        let (since_ms, until_ms) = filters::days(&self.from, &self.to, f, &mut errors);
         let filter = BlockedFilter {
-            phone_number_id: filters::number(&self.number, numbers, &mut errors),
-            reason: filters::one_of("reason", &self.reason, &reasons, &mut errors),
-            phone: filters::phone(&self.phone, &mut errors),
+            phone_number_id: filters::number(&self.number, numbers, f, &mut errors),
+            reason: filters::one_of("reason", &self.reason, &reasons, f, &mut errors),
+            phone: filters::phone(&self.phone, f, &mut errors),
             since_ms,
             until_ms,
         };
@@ -69,10 +72,7 @@ impl BlockedQuery {
             "" => None,
             raw if uuid::Uuid::parse_str(raw).is_ok() => Some(raw.to_owned()),
             _ => {
-                errors.add(
-                    "",
-                    "The link to this page is damaged; start again from the newest.",
-                );
+                errors.add("", t.blocked.damaged_link);
                 None
             }
         };
@@ -95,8 +95,8 @@ pub struct Row {
     recipient: String,
 }
 
-impl From<BlockedSend> for Row {
-    fn from(b: BlockedSend) -> Self {
+impl Row {
+    fn of(b: BlockedSend, t: &Blocked) -> Self {
         Self {
             at: moment(b.created_at),
             number: b.display_number.unwrap_or_default(),
@@ -105,7 +105,7 @@ impl From<BlockedSend> for Row {
             code: b.code,
             caller: b.caller.describe(),
             attempted: b.attempted.describe(),
-            recipient: b.recipient.unwrap_or_else(|| "erased person".into()),
+            recipient: b.recipient.unwrap_or_else(|| t.erased.into()),
         }
     }
 }
@@ -134,7 +134,7 @@ pub async fn list(
     let numbers = numbers::list(&services.db)
         .await
         .map_err(|e| page.internal(e))?;
-    let parsed = q.parse(&numbers);
+    let parsed = q.parse(&numbers, page.console);
     let status = match parsed {
         Ok(_) => StatusCode::OK,
         Err(_) => StatusCode::BAD_REQUEST,
@@ -172,7 +172,10 @@ async fn view(
         older: older.map(|id| q.link("/admin/blocked", Some(&id))),
         newest: later.then(|| q.link("/admin/blocked", None)),
         export: q.link("/admin/blocked/export", None),
-        rows: rows.into_iter().map(Row::from).collect(),
+        rows: rows
+            .into_iter()
+            .map(|b| Row::of(b, &page.console.blocked))
+            .collect(),
         numbers: numbers
             .into_iter()
             .map(|n| {
@@ -198,7 +201,7 @@ pub async fn download(
     let numbers = numbers::list(&services.db)
         .await
         .map_err(|e| page.internal(e))?;
-    let filter = match q.parse(&numbers) {
+    let filter = match q.parse(&numbers, page.console) {
         Ok((filter, _)) => filter,
         Err(errors) => {
             let view = view(page, &services, numbers, q, Err(errors)).await?;

@@ -5,6 +5,7 @@
 //! dated. The page carries the same figures as a table.
 
 use super::dates::{iso_date, short_date};
+use super::text::Chart;
 use crate::consent::tally::Day;
 
 const WIDTH: f64 = 640.0;
@@ -67,7 +68,7 @@ fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-pub fn daily(days: &[Day]) -> DayChart {
+pub fn daily(days: &[Day], words: &Chart) -> DayChart {
     let max = days
         .iter()
         .map(|d| d.opt_ins.max(d.opt_outs))
@@ -88,19 +89,13 @@ pub fn daily(days: &[Day]) -> DayChart {
                 continue;
             }
             let height = height_of(n);
-            let what = match (opt_out, n) {
-                (false, 1) => "opt-in",
-                (false, _) => "opt-ins",
-                (true, 1) => "opt-out",
-                (true, _) => "opt-outs",
-            };
             bars.push(Bar {
                 x: round(x),
                 y: round(BOTTOM - height),
                 width: bar_width,
                 height: round(height),
                 opt_out,
-                title: format!("{}: {n} {what}", iso_date(d.day)),
+                title: (words.bar)(&iso_date(d.day), n, opt_out),
             });
         }
     }
@@ -133,12 +128,10 @@ pub fn daily(days: &[Day]) -> DayChart {
         .iter()
         .fold((0, 0), |(a, b), d| (a + d.opt_ins, b + d.opt_outs));
     let description = match (days.first(), days.last()) {
-        (Some(first), Some(last)) => format!(
-            "Bars per day from {} to {}: {ins} opt-ins (solid bars) and {outs} opt-outs (hatched bars) in all.",
-            iso_date(first.day),
-            iso_date(last.day)
-        ),
-        _ => "No days to show.".into(),
+        (Some(first), Some(last)) => {
+            (words.description)(&iso_date(first.day), &iso_date(last.day), ins, outs)
+        }
+        _ => words.no_days.into(),
     };
     DayChart {
         width: WIDTH,
@@ -156,6 +149,7 @@ pub fn daily(days: &[Day]) -> DayChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::console::text::EN;
 
     fn days(values: &[(i64, i64)]) -> Vec<Day> {
         values
@@ -180,7 +174,7 @@ mod tests {
 
     #[test]
     fn bars_stand_on_the_axis_scaled_to_the_highest_day() {
-        let chart = daily(&days(&[(4, 0), (0, 2), (0, 0)]));
+        let chart = daily(&days(&[(4, 0), (0, 2), (0, 0)]), &EN.chart);
         assert_eq!(chart.bars.len(), 2, "a zero draws no bar");
         let full = &chart.bars[0];
         assert!(!full.opt_out);
@@ -203,7 +197,7 @@ mod tests {
 
     #[test]
     fn today_and_every_seventh_day_before_it_are_dated() {
-        let chart = daily(&days(&[(0, 0); 30]));
+        let chart = daily(&days(&[(0, 0); 30]), &EN.chart);
         let labels: Vec<&str> = chart.dates.iter().map(|d| d.label.as_str()).collect();
         assert_eq!(labels.len(), 5);
         assert_eq!(labels.last(), Some(&short_date(20_029).as_str()));

@@ -4,6 +4,7 @@
 //! door, audited in the erasure's own transaction.
 
 use super::Staff;
+use super::text;
 use crate::consent;
 use crate::people::{self, Record};
 use crate::privacy::{self, Erasure};
@@ -31,15 +32,8 @@ fn back_to(id: &str) -> HttpResponse {
         .finish()
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    match n {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    }
-}
-
 /// What erasing the person deletes and what it keeps, in words.
-fn consequences(record: &Record) -> (String, Vec<String>, Vec<String>) {
+fn consequences(record: &Record, t: &text::Erasure) -> (String, Vec<String>, Vec<String>) {
     let contact = record.contact.as_ref();
     let who = contact
         .and_then(|c| {
@@ -48,57 +42,30 @@ fn consequences(record: &Record) -> (String, Vec<String>, Vec<String>) {
                 .map(|w| format!("+{w}"))
                 .or_else(|| c.user_id.clone())
         })
-        .unwrap_or_else(|| format!("contact {}", record.subject_id));
+        .unwrap_or_else(|| (t.contact)(&record.subject_id));
     let mut names = Vec::new();
     if let Some(c) = contact {
         if let Some(w) = &c.wa_id {
-            names.push(format!("phone number +{w}"));
+            names.push((t.phone)(w));
         }
         if let Some(u) = &c.user_id {
-            names.push(format!("Meta user id {u}"));
+            names.push((t.user_id)(u));
         }
     }
-    names.push("language and where they are in the chat opt-in".into());
+    names.push(t.conversation.into());
     let deleted = vec![
-        format!("The contact: {}.", names.join(", ")),
-        format!(
-            "The evidence of {}: IP addresses, browsers, WhatsApp message ids.",
-            plural(record.evidence_count(), "consent event", "consent events")
-        ),
-        format!(
-            "{} to them, with their statuses and what they said.",
-            plural(record.sent.len(), "message sent", "messages sent")
-        ),
-        format!(
-            "{} from them, and their {} in the webhooks stored from Meta.",
-            plural(
-                record.received.len(),
-                "message received",
-                "messages received"
-            ),
-            plural(record.webhook_entries.len(), "entry", "entries")
-        ),
-        format!(
-            "{} to them.",
-            plural(record.refused.len(), "refused send", "refused sends")
-        ),
-        format!(
-            "{} about them not yet delivered to the business's webhook.",
-            plural(record.owed.len(), "update", "updates")
-        ),
+        (t.the_contact)(&names.join(", ")),
+        (t.evidence)(record.evidence_count()),
+        (t.sent)(record.sent.len()),
+        (t.received)(record.received.len(), record.webhook_entries.len()),
+        (t.refused)(record.refused.len()),
+        (t.owed)(record.owed.len()),
     ];
     let kept = vec![
-        format!(
-            "The {} in the ledger, which name only the random id {}. Their hashes stay, so the ledger still verifies; an “erased” event is added.",
-            plural(record.events.len(), "consent event", "consent events"),
-            record.subject_id
-        ),
-        format!(
-            "A keyed hash of the number on the suppression list of {}, so Assent never messages them again by mistake (unless they write again and accept the terms).",
-            super::person::number_label(&record.number)
-        ),
-        "One last notice to the business's webhook, if it has one, naming the number, so its own systems can erase them too.".into(),
-        "An entry in the audit log: who erased, when, and how much was removed (no phone number).".into(),
+        (t.kept_events)(record.events.len(), &record.subject_id),
+        (t.kept_suppression)(&super::person::number_label(&record.number)),
+        t.kept_notice.into(),
+        t.kept_audit.into(),
     ];
     (who, deleted, kept)
 }
@@ -114,11 +81,10 @@ pub async fn confirm(
         .map_err(|e| page.internal(e))?
         .ok_or_else(|| page.error(Problem::NotFound))?;
     if record.contact.is_none() {
-        page.session()
-            .set_flash("This person is erased already: nothing is left to erase.");
+        page.session().set_flash(page.console.erasure.already);
         return Ok(back_to(&id));
     }
-    let (who, deleted, kept) = consequences(&record);
+    let (who, deleted, kept) = consequences(&record, &page.console.erasure);
     let number = super::person::number_label(&record.number);
     Ok(render(
         StatusCode::OK,
@@ -152,13 +118,13 @@ pub async fn erase(
         if !known {
             return Err(page.error(Problem::NotFound));
         }
-        page.session()
-            .set_flash("This person is erased already: nothing is left to erase.");
+        page.session().set_flash(page.console.erasure.already);
         return Ok(back_to(&id));
     };
     let done = privacy::erase(&services.db, &services.secret, &contact, &staff.doer())
         .await
         .map_err(|e| page.internal(e))?;
+    let t = &page.console.erasure;
     if matches!(done, Erasure::Erased { .. }) {
         // Staff erase to answer a request, and must be able to show that the
         // ledger still verifies: checked once here (and recorded), so the
@@ -168,13 +134,8 @@ pub async fn erase(
             .map_err(|e| page.internal(e))?;
     }
     page.session().set_flash(&match done {
-        Erasure::Erased { removed, .. } => format!(
-            "Erased. Removed {}. The ledger keeps its events under the random id, and the person is on the suppression list.",
-            removed.summary()
-        ),
-        Erasure::NothingLeft { .. } => {
-            "This person is erased already: nothing is left to erase.".to_owned()
-        }
+        Erasure::Erased { removed, .. } => (t.done)(&removed.summary()),
+        Erasure::NothingLeft { .. } => t.already.to_owned(),
     });
     Ok(back_to(&id))
 }

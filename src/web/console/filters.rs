@@ -2,12 +2,18 @@
 //! each mistake a message beside its field. Shared by the ledger search, its
 //! export and the blocked-sends report.
 
+use super::text::Filters;
 use crate::domain::PhoneNumber;
 use crate::numbers::BusinessNumber;
 use crate::web::form::FieldErrors;
 
 /// A business number chosen from the list, by Meta's id; empty means every one.
-pub fn number(raw: &str, numbers: &[BusinessNumber], errors: &mut FieldErrors) -> Option<String> {
+pub fn number(
+    raw: &str,
+    numbers: &[BusinessNumber],
+    t: &Filters,
+    errors: &mut FieldErrors,
+) -> Option<String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
@@ -15,20 +21,20 @@ pub fn number(raw: &str, numbers: &[BusinessNumber], errors: &mut FieldErrors) -
     if numbers.iter().any(|n| n.phone_number_id == raw) {
         Some(raw.to_owned())
     } else {
-        errors.add("number", "Choose a business number from the list.");
+        errors.add("number", t.choose_number);
         None
     }
 }
 
 /// A person's phone number, exactly: with its country code.
-pub fn phone(raw: &str, errors: &mut FieldErrors) -> Option<PhoneNumber> {
+pub fn phone(raw: &str, t: &Filters, errors: &mut FieldErrors) -> Option<PhoneNumber> {
     if raw.trim().is_empty() {
         return None;
     }
     match PhoneNumber::parse(raw) {
         Ok(phone) => Some(phone),
         Err(e) => {
-            errors.add("phone", format!("This number {e}."));
+            errors.add("phone", (t.bad_phone)(&e));
             None
         }
     }
@@ -39,6 +45,7 @@ pub fn one_of<T: Copy>(
     field: &'static str,
     raw: &str,
     choices: &[(&'static str, T)],
+    t: &Filters,
     errors: &mut FieldErrors,
 ) -> Option<T> {
     if raw.is_empty() {
@@ -49,26 +56,36 @@ pub fn one_of<T: Copy>(
         .find(|(name, _)| *name == raw)
         .map(|(_, v)| *v);
     if found.is_none() {
-        errors.add(field, "Choose one from the list.");
+        errors.add(field, t.choose_one);
     }
     found
 }
 
 /// `from` and `to` (both days included, UTC, as `2026-11-30`) as epoch-ms
 /// bounds: from the start of `from` to the end of `to`.
-pub fn days(from: &str, to: &str, errors: &mut FieldErrors) -> (Option<i64>, Option<i64>) {
-    let start = date(from, "from", errors);
-    let end = date(to, "to", errors);
+pub fn days(
+    from: &str,
+    to: &str,
+    t: &Filters,
+    errors: &mut FieldErrors,
+) -> (Option<i64>, Option<i64>) {
+    let start = date(from, "from", t, errors);
+    let end = date(to, "to", t, errors);
     if let (Some(a), Some(b)) = (start, end)
         && b < a
     {
-        errors.add("to", "This day is before the first day; swap them.");
+        errors.add("to", t.to_before_from);
     }
     let ms = |d: time::Date| d.midnight().assume_utc().unix_timestamp() * 1000;
     (start.map(ms), end.and_then(|d| d.next_day()).map(ms))
 }
 
-fn date(raw: &str, field: &'static str, errors: &mut FieldErrors) -> Option<time::Date> {
+fn date(
+    raw: &str,
+    field: &'static str,
+    t: &Filters,
+    errors: &mut FieldErrors,
+) -> Option<time::Date> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
@@ -86,7 +103,7 @@ fn date(raw: &str, field: &'static str, errors: &mut FieldErrors) -> Option<time
         _ => None,
     };
     if date.is_none() {
-        errors.add(field, "Enter a day as year-month-day, such as 2026-11-30.");
+        errors.add(field, t.bad_day);
     }
     date
 }
@@ -104,11 +121,12 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::console::text::EN;
 
     #[test]
     fn days_include_both_ends() {
         let mut errors = FieldErrors::default();
-        let (since, until) = days("2026-11-01", "2026-11-01", &mut errors);
+        let (since, until) = days("2026-11-01", "2026-11-01", &EN.filters, &mut errors);
         assert!(errors.is_empty());
         assert_eq!(until.unwrap() - since.unwrap(), 24 * 60 * 60 * 1000);
         assert_eq!(since, Some(1_793_491_200_000));
@@ -117,10 +135,13 @@ mod tests {
     #[test]
     fn bad_days_are_named() {
         let mut errors = FieldErrors::default();
-        assert_eq!(days("2026-13-01", "yesterday", &mut errors), (None, None));
+        assert_eq!(
+            days("2026-13-01", "yesterday", &EN.filters, &mut errors),
+            (None, None)
+        );
         assert!(errors.has("from") && errors.has("to"));
         let mut errors = FieldErrors::default();
-        days("2026-11-02", "2026-11-01", &mut errors);
+        days("2026-11-02", "2026-11-01", &EN.filters, &mut errors);
         assert!(errors.has("to") && !errors.has("from"));
     }
 
@@ -128,12 +149,12 @@ mod tests {
     fn phones_are_parsed_with_a_reason() {
         let mut errors = FieldErrors::default();
         assert_eq!(
-            phone("+34 612 34 56 78", &mut errors).map(|p| p.as_e164().to_owned()),
+            phone("+34 612 34 56 78", &EN.filters, &mut errors).map(|p| p.as_e164().to_owned()),
             Some("+34612345678".into())
         );
-        assert_eq!(phone("", &mut errors), None);
+        assert_eq!(phone("", &EN.filters, &mut errors), None);
         assert!(errors.is_empty());
-        assert_eq!(phone("call me", &mut errors), None);
+        assert_eq!(phone("call me", &EN.filters, &mut errors), None);
         assert!(errors.of("phone")[0].starts_with("This number contains letters"));
     }
 }

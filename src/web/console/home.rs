@@ -7,6 +7,7 @@
 use super::Staff;
 use super::chart::{self, DayChart};
 use super::dates::{iso_date, moment};
+use super::text::Chart;
 use crate::consent::ConsentState;
 use crate::consent::tally::{self, Day};
 use crate::consent::verifications::{self, Verification};
@@ -102,7 +103,7 @@ pub async fn show(
             .find(|n| n.phone_number_id == narrow.number)
             .map(|n| (n.id.clone(), n.phone_number_id.clone()));
         Some(
-            figures(&services, number)
+            figures(&services, number, &page.console.chart)
                 .await
                 .map_err(|e| page.internal(e))?,
         )
@@ -116,9 +117,10 @@ pub async fn show(
             NumberRow {
                 name: n.name().to_owned(),
                 provider: n.provider().as_str(),
-                quality: quality
-                    .as_ref()
-                    .map_or_else(|| "No report from Meta yet".into(), |q| q.describe()),
+                quality: quality.as_ref().map_or_else(
+                    || page.console.home.no_quality_report.into(),
+                    |q| q.describe(),
+                ),
                 flagged: quality.as_ref().is_some_and(|q| q.flagged()),
                 quality_at: quality.map(|q| moment(q.at)).unwrap_or_default(),
                 phone_number_id: n.phone_number_id,
@@ -135,7 +137,11 @@ pub async fn show(
     })
 }
 
-async fn figures(services: &Services, number: Option<(String, String)>) -> anyhow::Result<Figures> {
+async fn figures(
+    services: &Services,
+    number: Option<(String, String)>,
+    words: &Chart,
+) -> anyhow::Result<Figures> {
     let db = &services.db;
     let id = number.as_ref().map(|(id, _)| id.as_str());
     let today = tally::day_of(now_ms());
@@ -175,7 +181,7 @@ async fn figures(services: &Services, number: Option<(String, String)>) -> anyho
     Ok(Figures {
         number: number.map(|(_, pnid)| pnid),
         categories,
-        chart: chart::daily(&days),
+        chart: chart::daily(&days, words),
         days: days
             .iter()
             .rev()

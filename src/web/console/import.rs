@@ -5,6 +5,7 @@
 
 use super::Staff;
 use super::dates::when;
+use super::text;
 use crate::audit::{self, Entry};
 use crate::import::{self, COLUMNS, Summary, UploadError};
 use crate::numbers::{self, BusinessNumber};
@@ -60,20 +61,15 @@ fn grouped(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-fn status_of(s: &Summary) -> String {
+fn status_of(s: &Summary, t: &text::Import) -> String {
     match s.state.as_str() {
-        "done" => format!(
-            "Finished: {} recorded, {} already granted, {} rejected",
-            grouped(s.recorded),
-            grouped(s.already_granted),
-            grouped(s.rejected)
+        "done" => (t.finished)(
+            &grouped(s.recorded),
+            &grouped(s.already_granted),
+            &grouped(s.rejected),
         ),
-        _ if s.done_rows == 0 => "Waiting to start".to_owned(),
-        _ => format!(
-            "Importing: {} of {} rows",
-            grouped(s.done_rows),
-            grouped(s.total_rows)
-        ),
+        _ if s.done_rows == 0 => t.waiting.to_owned(),
+        _ => (t.importing)(&grouped(s.done_rows), &grouped(s.total_rows)),
     }
 }
 
@@ -112,7 +108,7 @@ async fn form_page(
             file_name: s.file_name.clone(),
             number: s.display_number.clone(),
             rows: grouped(s.total_rows),
-            status: status_of(s),
+            status: status_of(s, &page.console.import),
         })
         .collect();
     Ok(ImportPage {
@@ -169,10 +165,7 @@ pub async fn upload(
     let mut received = None;
     while let Some(field) = form.next().await {
         let Ok(mut field) = field else {
-            errors.add(
-                "file",
-                "The upload stopped before the end of the file. Nothing was imported; try again.",
-            );
+            errors.add("file", page.console.import.stopped);
             break;
         };
         match field.name() {
@@ -192,14 +185,11 @@ pub async fn upload(
                 match number {
                     None => {
                         skip(&mut field).await;
-                        errors.add(
-                            "number",
-                            "Choose the business number whose customers gave these consents.",
-                        );
+                        errors.add("number", page.console.import.choose_number);
                     }
                     Some(_) if file_name.is_empty() => {
                         skip(&mut field).await;
-                        errors.add("file", "Choose a CSV file.");
+                        errors.add("file", page.console.import.choose_file);
                     }
                     Some(number) => {
                         let outcome = import::receive(
@@ -235,7 +225,7 @@ pub async fn upload(
             .finish()),
         _ => {
             if errors.is_empty() {
-                errors.add("file", "Choose a CSV file.");
+                errors.add("file", page.console.import.choose_file);
             }
             let view = form_page(page, &services, chosen.as_deref(), errors).await?;
             Ok(render(status, &view))
@@ -314,7 +304,7 @@ pub async fn status(
         sha256: s.file_sha256.clone().unwrap_or_default(),
         ignored_columns: s.ignored_columns.clone(),
         running: !s.is_done(),
-        status: status_of(&s),
+        status: status_of(&s, &page.console.import),
         total: s.total_rows,
         done: s.done_rows,
         total_text: grouped(s.total_rows),

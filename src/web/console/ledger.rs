@@ -8,6 +8,7 @@ use super::Staff;
 use super::attachment::{attachment, filename};
 use super::dates::moment;
 use super::filters;
+use super::text::{ConsoleText, Ledger};
 use crate::audit::{self, Entry};
 use crate::consent::export::{self, ExportFormat};
 use crate::consent::search::{self, FoundEvent, LedgerFilter};
@@ -79,16 +80,16 @@ pub struct EventRow {
     actor: String,
 }
 
-impl From<FoundEvent> for EventRow {
-    fn from(e: FoundEvent) -> Self {
+impl EventRow {
+    fn of(e: FoundEvent, t: &Ledger) -> Self {
         Self {
             seq: e.seq,
             at: moment(e.created_at),
             number: e.display_number.unwrap_or_default(),
-            person: e.person.unwrap_or_else(|| "erased".into()),
+            person: e.person.unwrap_or_else(|| t.erased.into()),
             contact_href: format!("/admin/contacts/{}", e.subject_id),
             category: if e.category == "*" {
-                "every category".into()
+                t.all_categories.into()
             } else {
                 e.category
             },
@@ -143,27 +144,28 @@ impl Choices {
 type Search = Result<(LedgerFilter, Option<i64>), FieldErrors>;
 
 /// The query's filters and page, or what is wrong with each field.
-fn parse(q: &LedgerQuery, choices: &Choices) -> Search {
+fn parse(q: &LedgerQuery, choices: &Choices, t: &ConsoleText) -> Search {
+    let f = &t.filters;
     let mut errors = FieldErrors::default();
     let category = match q.category.as_str() {
         "" => None,
         raw => {
             let found = choices.categories.iter().find(|c| c.name.as_str() == raw);
             if found.is_none() {
-                errors.add("category", "Choose one from the list.");
+                errors.add("category", f.choose_one);
             }
             found.map(|c| c.name.clone())
         }
     };
     let actions = ConsentAction::ALL.map(|a| (a.as_str(), a));
     let sources = Source::ALL.map(|s| (s.as_str(), s));
-    let (since_ms, until_ms) = filters::days(&q.from, &q.to, &mut errors);
+    let (since_ms, until_ms) = filters::days(&q.from, &q.to, f, &mut errors);
     let filter = LedgerFilter {
-        phone_number_id: filters::number(&q.number, &choices.numbers, &mut errors),
-        phone: filters::phone(&q.phone, &mut errors),
+        phone_number_id: filters::number(&q.number, &choices.numbers, f, &mut errors),
+        phone: filters::phone(&q.phone, f, &mut errors),
         category,
-        action: filters::one_of("action", &q.action, &actions, &mut errors),
-        source: filters::one_of("source", &q.source, &sources, &mut errors),
+        action: filters::one_of("action", &q.action, &actions, f, &mut errors),
+        source: filters::one_of("source", &q.source, &sources, f, &mut errors),
         since_ms,
         until_ms,
     };
@@ -172,10 +174,7 @@ fn parse(q: &LedgerQuery, choices: &Choices) -> Search {
         raw => match raw.parse::<i64>() {
             Ok(seq) if seq > 0 => Some(seq),
             _ => {
-                errors.add(
-                    "",
-                    "The link to this page is damaged; search again from the newest events.",
-                );
+                errors.add("", t.ledger.damaged_link);
                 None
             }
         },
@@ -207,13 +206,12 @@ async fn view(
         }
         Err(errors) => (Vec::new(), errors, false, None),
     };
+    let t = &page.console.ledger;
     let caption = match (rows.first(), rows.last()) {
-        (Some(first), Some(last)) if first.seq == last.seq => format!("Event {}", first.seq),
-        (Some(first), Some(last)) => {
-            format!("Events {} back to {}, newest first", first.seq, last.seq)
-        }
-        _ if newest => "No older event matches.".into(),
-        _ => "No event matches.".into(),
+        (Some(first), Some(last)) if first.seq == last.seq => (t.one_event)(first.seq),
+        (Some(first), Some(last)) => (t.events)(first.seq, last.seq),
+        _ if newest => t.no_older.into(),
+        _ => t.no_event.into(),
     };
     Ok(LedgerPage {
         caption,
@@ -221,7 +219,7 @@ async fn view(
         newest: newest.then(|| q.link("/admin/ledger", &[])),
         export_csv: q.link("/admin/ledger/export", &[("format", "csv")]),
         export_json: q.link("/admin/ledger/export", &[("format", "json")]),
-        rows: rows.into_iter().map(EventRow::from).collect(),
+        rows: rows.into_iter().map(|e| EventRow::of(e, t)).collect(),
         numbers: choices
             .numbers
             .into_iter()
@@ -251,7 +249,7 @@ pub async fn search(
     let page = page.for_staff();
     let q = query.into_inner();
     let choices = Choices::read(&page, &services).await?;
-    let search = parse(&q, &choices);
+    let search = parse(&q, &choices, page.console);
     // Bad input gets its messages and changes nothing.
     let status = match search {
         Ok(_) => StatusCode::OK,
@@ -270,12 +268,13 @@ pub async fn download(
     let page = page.for_staff();
     let q = query.into_inner();
     let choices = Choices::read(&page, &services).await?;
-    let (filter, format) = match (parse(&q, &choices), ExportFormat::parse(&q.format)) {
+    let parsed = parse(&q, &choices, page.console);
+    let (filter, format) = match (parsed, ExportFormat::parse(&q.format)) {
         (Ok((filter, _)), Some(format)) => (filter, format),
         (search, format) => {
             let mut errors = search.err().unwrap_or_default();
             if format.is_none() {
-                errors.add("", "Choose CSV or JSON to download.");
+                errors.add("", page.console.ledger.choose_format);
             }
             let view = view(page, &services, choices, q, Err(errors)).await?;
             return Ok(render(StatusCode::BAD_REQUEST, &view));

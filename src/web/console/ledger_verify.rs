@@ -43,9 +43,10 @@ pub async fn run(
     let done = verifications::verify_and_record(&services.db, &staff.doer())
         .await
         .map_err(|e| page.internal(e))?;
+    let t = &page.console.ledger_verify;
     page.session().set_flash(match done.broken {
-        None => "The ledger was verified just now: intact.",
-        Some(_) => "The ledger was verified just now: it is BROKEN. See below where.",
+        None => t.done_intact,
+        Some(_) => t.done_broken,
     });
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/admin/ledger/verify"))

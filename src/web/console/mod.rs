@@ -1,6 +1,7 @@
 //! The staff console: sign-in and first-run setup, and the pages behind sign-in.
 //! Every `/admin` route names its area (`users::Area`); `staff::require_staff`
-//! guards the scope and `Endpoint::for_staff` each route's role.
+//! guards the scope and `Endpoint::for_staff` each route's role. Every word the
+//! console shows is in `text` (`page.console` on every page).
 
 mod account;
 mod accounts;
@@ -20,21 +21,26 @@ mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
+pub mod text;
 
 pub use staff::{Staff, allow, require_staff};
 
 use super::endpoint::Endpoint;
 use crate::users::Area;
 use actix_web::web;
+use text::Menu;
+
+/// A menu entry's name, in the language of the page's `text::Menu`.
+pub type MenuName = fn(&Menu) -> &'static str;
 
 /// The console's sections, in the menu of those who may open them.
-pub const SECTIONS: &[(&str, &str, Area)] = &[
-    ("/admin/ledger", "Ledger", Area::Compliance),
-    ("/admin/ledger/verify", "Integrity", Area::Compliance),
-    ("/admin/blocked", "Blocked sends", Area::Compliance),
-    ("/admin/audit", "Audit log", Area::Compliance),
-    ("/admin/import", "Import consents", Area::Compliance),
-    ("/admin/users", "Staff", Area::Admin),
+pub const SECTIONS: &[(&str, MenuName, Area)] = &[
+    ("/admin/ledger", |m| m.ledger, Area::Compliance),
+    ("/admin/ledger/verify", |m| m.integrity, Area::Compliance),
+    ("/admin/blocked", |m| m.blocked, Area::Compliance),
+    ("/admin/audit", |m| m.audit_log, Area::Compliance),
+    ("/admin/import", |m| m.import, Area::Compliance),
+    ("/admin/users", |m| m.staff, Area::Admin),
 ];
 
 /// `/admin…`

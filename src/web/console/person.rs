@@ -6,6 +6,7 @@
 
 use super::Staff;
 use super::dates::when;
+use super::text::Person;
 use crate::access::{self, Subject};
 use crate::categories::Category;
 use crate::consent::{self, ConsentAction, ConsentState, Source};
@@ -148,7 +149,7 @@ pub async fn show(
                 head: v.head_hash,
                 problem: v
                     .broken
-                    .map(|b| format!("event {}: {}", b.seq, b.problem))
+                    .map(|b| (page.console.person.broken_event)(b.seq, &b.problem))
                     .unwrap_or_default(),
             }),
         None => None,
@@ -166,6 +167,7 @@ fn view(
     names: &HashMap<String, String>,
     verified: Option<Verified>,
 ) -> PersonPage {
+    let w = &page.console.person;
     let number = &record.number;
     let mut details = Vec::new();
     let heading = match &record.contact {
@@ -176,33 +178,26 @@ fn view(
                     details.push(Detail { label, value });
                 }
             };
-            add("Phone number", phone.clone());
-            add("Meta user id", c.user_id.clone());
-            add("Language", c.language.map(|l| l.code().to_owned()));
-            add("Came through entry point", c.entry_point.clone());
-            add("Last wrote", c.last_inbound_at.map(when));
-            add("Terms sent in chat", c.terms_sent_at.map(when));
-            add("Terms accepted in chat", c.terms_accepted_at.map(when));
-            add(
-                "Stopped marketing in WhatsApp",
-                c.marketing_stopped_at.map(when),
-            );
+            add(w.phone, phone.clone());
+            add(w.user_id, c.user_id.clone());
+            add(w.language, c.language.map(|l| l.code().to_owned()));
+            add(w.entry_point, c.entry_point.clone());
+            add(w.last_wrote, c.last_inbound_at.map(when));
+            add(w.terms_sent, c.terms_sent_at.map(when));
+            add(w.terms_accepted, c.terms_accepted_at.map(when));
+            add(w.marketing_stopped, c.marketing_stopped_at.map(when));
             phone
                 .or_else(|| c.user_id.clone())
-                .unwrap_or_else(|| "Unnamed contact".into())
+                .unwrap_or_else(|| w.unnamed.into())
         }
-        None => "Erased person".into(),
+        None => w.erased_person.into(),
     };
     details.push(Detail {
-        label: "Business number",
-        value: format!(
-            "{} (phone number id {})",
-            number_label(number),
-            number.phone_number_id
-        ),
+        label: w.business_number,
+        value: (w.number_with_id)(&number_label(number), &number.phone_number_id),
     });
     details.push(Detail {
-        label: "Contact id",
+        label: w.contact_id,
         value: record.subject_id.clone(),
     });
     let states = record
@@ -214,7 +209,7 @@ fn view(
                 title: c.title.clone(),
                 name: c.name.to_string(),
                 kind: c.kind.as_str(),
-                state: status.map_or("none", |s| state_words(s.state)),
+                state: status.map_or(w.no_state, |s| state_words(s.state, w)),
                 since: status.map(|s| when(s.since)).unwrap_or_default(),
             }
         })
@@ -223,7 +218,7 @@ fn view(
         .events
         .iter()
         .rev()
-        .map(|e| event_item(e, &record.categories, names))
+        .map(|e| event_item(e, &record.categories, names, w))
         .collect();
     let sent = record
         .sent
@@ -232,8 +227,8 @@ fn view(
         .map(|m| SentRow {
             at: when(m.created_at),
             what: match &m.template_name {
-                Some(t) => format!("template {t}"),
-                None => format!("{} message", m.kind),
+                Some(name) => (w.template)(name),
+                None => (w.kind_message)(&m.kind),
             },
             category: m.category.clone().unwrap_or_default(),
             status: match (&m.error_code, &m.error_title) {
@@ -256,7 +251,7 @@ fn view(
         .map(|m| ReceivedRow {
             at: when(m.received_at),
             kind: m.kind.clone(),
-            state: received_words(&m.state).to_owned(),
+            state: received_words(&m.state, w).to_owned(),
             read: m.read_at.map(when).unwrap_or_default(),
         })
         .collect();
@@ -266,7 +261,7 @@ fn view(
         .rev()
         .map(|b| BlockedRow {
             at: when(b.created_at),
-            what: what_words(&b.what),
+            what: what_words(&b.what, w),
             reason: b.reason.replace('_', " "),
             code: b.code,
             by: named(names, &b.actor),
@@ -317,55 +312,55 @@ pub(super) fn number_label(number: &BusinessNumber) -> String {
 
 /// What a refused send was, as `blocked_sends` records it: `template:name:lang`
 /// or a message kind.
-fn what_words(what: &str) -> String {
+fn what_words(what: &str, w: &Person) -> String {
     match what
         .strip_prefix("template:")
         .and_then(|t| t.rsplit_once(':'))
     {
-        Some((name, language)) => format!("template {name} ({language})"),
+        Some((name, language)) => (w.template_in)(name, language),
         None => what.to_owned(),
     }
 }
 
 /// What the consent conversation did with a message the person sent.
-fn received_words(state: &str) -> &str {
+fn received_words<'a>(state: &'a str, w: &Person) -> &'a str {
     match state {
-        "held" => "held until they accept the terms",
-        "released" => "passed to the business",
-        "handled" => "answered by Assent (a button or keyword)",
-        "received" => "being processed",
+        "held" => w.held,
+        "released" => w.released,
+        "handled" => w.handled,
+        "received" => w.being_processed,
         other => other,
     }
 }
 
-fn state_words(state: ConsentState) -> &'static str {
+fn state_words(state: ConsentState, w: &Person) -> &'static str {
     match state {
-        ConsentState::Pending => "pending confirmation",
+        ConsentState::Pending => w.pending,
         other => other.as_str(),
     }
 }
 
-fn action_words(action: ConsentAction) -> &'static str {
+fn action_words(action: ConsentAction, w: &Person) -> &'static str {
     match action {
-        ConsentAction::Granted => "Granted",
-        ConsentAction::Confirmed => "Confirmed",
-        ConsentAction::Withdrawn => "Withdrawn",
-        ConsentAction::Declined => "Declined",
-        ConsentAction::Erased => "Erased",
-        ConsentAction::Expired => "Expired",
+        ConsentAction::Granted => w.granted,
+        ConsentAction::Confirmed => w.confirmed,
+        ConsentAction::Withdrawn => w.withdrawn,
+        ConsentAction::Declined => w.declined,
+        ConsentAction::Erased => w.erased,
+        ConsentAction::Expired => w.expired,
     }
 }
 
-fn source_words(source: Source) -> &'static str {
+fn source_words(source: Source, w: &Person) -> &'static str {
     match source {
-        Source::WebForm => "web form",
-        Source::Chat => "chat",
-        Source::Keyword => "keyword in chat",
-        Source::PreferenceCenter => "preference center",
-        Source::MetaSignal => "Meta's signal",
-        Source::Api => "API",
-        Source::Import => "import",
-        Source::Staff => "staff",
+        Source::WebForm => w.web_form,
+        Source::Chat => w.chat,
+        Source::Keyword => w.keyword,
+        Source::PreferenceCenter => w.preference_center,
+        Source::MetaSignal => w.meta_signal,
+        Source::Api => w.api,
+        Source::Import => w.import,
+        Source::Staff => w.staff,
     }
 }
 
@@ -373,10 +368,11 @@ fn event_item(
     record: &EventRecord,
     categories: &[Category],
     names: &HashMap<String, String>,
+    w: &Person,
 ) -> EventItem {
     let e = &record.event;
     let what = match e.category.as_str() {
-        "*" => "everything".to_owned(),
+        "*" => w.everything.to_owned(),
         c => categories
             .iter()
             .find(|k| k.name.as_str() == c)
@@ -385,10 +381,10 @@ fn event_item(
     let mut evidence = Vec::new();
     if let Some(ev) = &record.evidence {
         for (label, value) in [
-            ("IP address", &ev.ip),
-            ("Browser (user agent)", &ev.user_agent),
-            ("Inbound message id", &ev.inbound_message_id),
-            ("Detail", &ev.detail),
+            (w.ip, &ev.ip),
+            (w.user_agent, &ev.user_agent),
+            (w.inbound_message_id, &ev.inbound_message_id),
+            (w.detail, &ev.detail),
         ] {
             if let Some(value) = value {
                 evidence.push(Detail {
@@ -402,9 +398,9 @@ fn event_item(
         id: e.id.clone(),
         seq: e.seq,
         at: when(e.created_at),
-        heading: format!("{}: {what}", action_words(e.action)),
+        heading: (w.event_heading)(action_words(e.action, w), &what),
         state: crate::receipts::state(e.action, e.confirmation_template.is_some()),
-        source: source_words(e.source),
+        source: source_words(e.source, w),
         source_ref: e.source_ref.clone(),
         actor: e
             .actor

@@ -66,10 +66,7 @@ pub async fn submit(
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     if form.password != form.repeat {
-        errors.add(
-            "repeat",
-            "The two passwords differ; type the same one twice.",
-        );
+        errors.add("repeat", page.console.setup.passwords_differ);
     }
     if errors.is_empty() {
         let ip = Sender::of(&req).ip;
@@ -80,19 +77,17 @@ pub async fn submit(
                     user_id: user.id,
                     epoch: user.session_epoch,
                 });
-                page.session().set_flash(
-                    "Welcome. You are the first admin; add your colleagues under Staff.",
-                );
+                page.session().set_flash(page.console.setup.welcome);
                 return Ok(HttpResponse::SeeOther()
                     .insert_header((LOCATION, "/admin"))
                     .finish());
             }
             Err(SetupError::Closed) => return Err(page.error(Problem::Gone)),
             Err(SetupError::Account(AddUserError::BadEmail(_))) => {
-                errors.add("email", "Enter an email address, such as name@example.com.");
+                errors.add("email", page.console.chrome.bad_email);
             }
             Err(SetupError::Account(AddUserError::Password(e))) => {
-                errors.add("password", format!("Please {e}."));
+                errors.add("password", (page.console.chrome.password_rule)(&e));
             }
             Err(SetupError::Account(AddUserError::Exists(_))) => {
                 return Err(page.error(Problem::Gone));

@@ -61,10 +61,10 @@ pub async fn submit(
     let mut errors = FieldErrors::default();
     let email = form.email.trim();
     if email.is_empty() {
-        errors.add("email", "Enter the email address you were registered with.");
+        errors.add("email", page.console.sign_in.email_missing);
     }
     if form.password.is_empty() {
-        errors.add("password", "Enter your password.");
+        errors.add("password", page.console.sign_in.password_missing);
     }
     if errors.is_empty() {
         let ip = Sender::of(&req).ip;
@@ -87,10 +87,7 @@ pub async fn submit(
                     .insert_header((LOCATION, next))
                     .finish());
             }
-            SignIn::Refused => errors.add(
-                "",
-                "That email address and password do not match an active staff account.",
-            ),
+            SignIn::Refused => errors.add("", page.console.sign_in.refused),
             SignIn::Throttled => return Err(page.error(Problem::TooManyRequests)),
         }
     }
@@ -106,7 +103,7 @@ pub async fn submit(
 
 pub async fn sign_out(page: Page) -> HttpResponse {
     page.session().sign_out();
-    page.session().set_flash("You are signed out.");
+    page.session().set_flash(page.console.sign_in.signed_out);
     HttpResponse::SeeOther()
         .insert_header((LOCATION, "/login"))
         .finish()

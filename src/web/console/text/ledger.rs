@@ -1,0 +1,61 @@
+//! `/admin/ledger`: the search and its export.
+
+#[derive(Clone, Copy)]
+pub struct Ledger {
+    pub heading: &'static str,
+    pub lead: &'static str,
+    pub phone: &'static str,
+    pub category: &'static str,
+    pub every_category: &'static str,
+    pub action: &'static str,
+    pub every_action: &'static str,
+    pub source: &'static str,
+    pub every_source: &'static str,
+    pub downloads: &'static str,
+    pub event: &'static str,
+    pub person: &'static str,
+    pub when: &'static str,
+    pub notice: &'static str,
+    pub number: &'static str,
+    pub by: fn(&str) -> String,
+    pub older: &'static str,
+    /// In the person column once the person is erased.
+    pub erased: &'static str,
+    /// In the category column for an event on every category.
+    pub all_categories: &'static str,
+    pub damaged_link: &'static str,
+    pub choose_format: &'static str,
+    pub one_event: fn(i64) -> String,
+    /// The first event on the page, then the last.
+    pub events: fn(i64, i64) -> String,
+    pub no_older: &'static str,
+    pub no_event: &'static str,
+}
+
+pub(super) const EN: Ledger = Ledger {
+    heading: "Consent ledger",
+    lead: "Every consent event, newest first: who gave or withdrew which category, when, how, and on which notice. Open a person to see their whole history and evidence.",
+    phone: "Phone number",
+    category: "Category",
+    every_category: "Every category",
+    action: "Action",
+    every_action: "Every action",
+    source: "Source",
+    every_source: "Every source",
+    downloads: "Download every event these filters match:",
+    event: "Event",
+    person: "Person",
+    when: "When (UTC)",
+    notice: "Notice",
+    number: "Number",
+    by: |actor| format!("by {actor}"),
+    older: "Older events",
+    erased: "erased",
+    all_categories: "every category",
+    damaged_link: "The link to this page is damaged; search again from the newest events.",
+    choose_format: "Choose CSV or JSON to download.",
+    one_event: |seq| format!("Event {seq}"),
+    events: |first, last| format!("Events {first} back to {last}, newest first"),
+    no_older: "No older event matches.",
+    no_event: "No event matches.",
+};
