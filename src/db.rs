@@ -1,13 +1,21 @@
 //! The database: one pool over SQLite or PostgreSQL, picked by the URL scheme, and
 //! the migrations for each backend (same versions in both folders).
 
+mod group;
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// FULL: what Assent acknowledged (a send, a webhook) survives a power cut too,
+/// not only a crash of the process, as NORMAL would allow.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -19,6 +27,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite's group commit (`group`); PostgreSQL commits each transaction.
+    writer: Option<Arc<group::Writer>>,
 }
 
 impl Db {
@@ -44,33 +54,35 @@ impl Db {
             .max_connections(max)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    // FULL: what Assent acknowledged (a send, a webhook) survives a power
-                    // cut too, not only a crash of the process, as NORMAL would allow.
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
-                            .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-        Ok(Self { pool, backend })
+        let writer = (backend == Backend::Sqlite).then(|| group::Writer::new(options));
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     /// Begins a write transaction: the one way every write path starts, so how
-    /// writes are batched and committed can change here alone. On SQLite it takes
-    /// the write lock at once (BEGIN IMMEDIATE): a transaction that reads and then
-    /// writes would otherwise fail with SQLITE_BUSY when another writer got in
-    /// between, without waiting.
+    /// writes are batched and committed is decided here alone. On SQLite it is a
+    /// savepoint on the one writer connection, committed with its group
+    /// (`group`); the writer holds the write lock (BEGIN IMMEDIATE), so a
+    /// transaction that reads and then writes never meets SQLITE_BUSY.
     pub async fn write(&self) -> sqlx::Result<Write> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let inner = match &self.writer {
+            Some(writer) => Inner::Group(writer.begin().await?),
+            None => Inner::Tx(self.pool.begin().await?),
         };
         Ok(Write {
-            tx,
+            inner,
             backend: self.backend,
         })
     }
@@ -122,31 +134,43 @@ impl Db {
 
 /// An open write transaction; rolled back if dropped without `commit`.
 pub struct Write {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    inner: Inner,
     backend: Backend,
+}
+
+enum Inner {
+    Tx(sqlx::Transaction<'static, sqlx::Any>),
+    Group(group::Group),
 }
 
 impl Write {
     /// Serialises, per business number, the gate's decisions and every change they
     /// depend on (consent, erasure, Meta's signals): whoever changes or reads that
-    /// state inside a transaction takes this lock first. On SQLite the transaction's
-    /// write lock (BEGIN IMMEDIATE) already does it.
+    /// state inside a transaction takes this lock first. On SQLite the one writer
+    /// connection already does it.
     pub async fn lock_number(&mut self, business_number_id: &str) -> sqlx::Result<()> {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE")
                 .bind(business_number_id)
-                .execute(&mut *self.tx)
+                .execute(&mut **self)
                 .await?;
         }
         Ok(())
     }
 
+    /// Returns once the write is durable (on SQLite, with its group).
     pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await
+        match self.inner {
+            Inner::Tx(tx) => tx.commit().await,
+            Inner::Group(g) => g.commit().await,
+        }
     }
 
     pub async fn rollback(self) -> sqlx::Result<()> {
-        self.tx.rollback().await
+        match self.inner {
+            Inner::Tx(tx) => tx.rollback().await,
+            Inner::Group(g) => g.rollback().await,
+        }
     }
 }
 
@@ -154,13 +178,19 @@ impl std::ops::Deref for Write {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match &self.inner {
+            Inner::Tx(tx) => tx,
+            Inner::Group(g) => g.conn_ref(),
+        }
     }
 }
 
 impl std::ops::DerefMut for Write {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match &mut self.inner {
+            Inner::Tx(tx) => tx,
+            Inner::Group(g) => g.conn(),
+        }
     }
 }
 

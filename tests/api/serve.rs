@@ -381,3 +381,70 @@ async fn once_an_account_exists_no_setup_link_is_printed() {
     wait_healthy(&mut server, port).await;
     assert!(!server.log().contains("/setup/"), "{}", server.log());
 }
+
+/// Killed (SIGKILL, no chance to finish anything) while many consent writes are in
+/// flight: every write it answered 201 is in the ledger after a restart, and the
+/// ledger verifies; the unanswered ones may or may not be there, never half.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_mid_batch_keeps_every_write_it_acknowledged() {
+    let (mut server, port, key, db) = serve_with_cli_key().await;
+    let base = format!("http://127.0.0.1:{port}");
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..32)
+        .map(|w| {
+            let (base, key, acknowledged) = (base.clone(), key.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for i in 0..10_000 {
+                    let body = json!({"phone": format!("+346{w:02}{i:06}"), "category": "offers",
+                        "action": "grant", "evidence": {"notice_version": "v1",
+                        "notice_text": "You agree to receive offers from Acme.", "ip": "203.0.113.7"}});
+                    let Ok(r) = client
+                        .post(format!("{base}/api/v1/consents"))
+                        .bearer_auth(&key)
+                        .json(&body)
+                        .send()
+                        .await
+                    else {
+                        return;
+                    };
+                    if r.status() != 201 {
+                        return;
+                    }
+                    let Ok(answer) = r.json::<serde_json::Value>().await else {
+                        return;
+                    };
+                    let id = answer["event"]["id"].as_str().unwrap().to_owned();
+                    acknowledged.lock().unwrap().push(id);
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 300 {
+        assert!(
+            Instant::now() < deadline,
+            "too few answers:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let run = cli_ok(&db.url, &["ledger", "verify"], None);
+    assert!(run.stdout.contains("ledger intact"), "{}", run.stdout);
+    let check = assent::db::Db::connect(&db.url).await.unwrap();
+    for id in &acknowledged {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_events WHERE id = $1")
+            .bind(id)
+            .fetch_one(&check.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "acknowledged event {id} was lost");
+    }
+}

@@ -3,6 +3,7 @@
 //! read receipts.
 
 mod cloud;
+mod concurrency;
 mod idempotency;
 mod lanes;
 mod onprem;
