@@ -96,6 +96,36 @@ impl Assent {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs one command of the CLI with `input` on its standard input (a password).
+    pub async fn cli_with_input(
+        &self,
+        db: &Database,
+        args: &[&str],
+        input: &str,
+    ) -> anyhow::Result<String> {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command(db)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {}", self.bin.display()))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin.write_all(input.as_bytes()).await?;
+        drop(stdin);
+        let out = child.wait_with_output().await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "assent {} failed ({}): {}",
+            args.first().copied().unwrap_or(""),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Migrates a fresh database and registers `numbers` on the stand-in; returns
     /// an API key per number.
     pub async fn prepare(

@@ -58,13 +58,14 @@ pub struct RunArgs {
 }
 
 /// The scenarios, in the order they run and appear in the table.
-pub const SCENARIOS: [&str; 8] = [
+pub const SCENARIOS: [&str; 9] = [
     "dispatch",
     "fairness",
     "consent_write",
     "gated_send",
     "refused_send",
     "consent_read",
+    "ledger_search",
     "webhooks",
     "memory",
 ];

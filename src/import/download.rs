@@ -55,7 +55,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_a_spreadsheet_would_run_are_escaped() {
+    fn values_a_spreadsheet_would_run_are_escaped_and_phone_numbers_kept() {
         let rows = [store::Rejected {
             line: 7,
             values: [
@@ -72,7 +72,7 @@ mod tests {
         assert_eq!(
             text,
             "phone,category,granted_at,source,notice_version,evidence,line,reason\n\
-             '+34612345678,\"'=HYPERLINK(\"\"x\"\")\",,\"paper, shop 12\",'@v1,'-,7,phone: is empty\n"
+             +34612345678,\"'=HYPERLINK(\"\"x\"\")\",,\"paper, shop 12\",'@v1,'-,7,phone: is empty\n"
         );
     }
 }

@@ -5,6 +5,7 @@
 mod ceilings;
 mod dispatch;
 mod fairness;
+mod ledger;
 mod memory;
 mod reads;
 mod refused;
@@ -93,6 +94,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
                 "gated_send" => writes::gated_send(&mut b, backend).await?,
                 "refused_send" => refused::run(&mut b, backend).await?,
                 "consent_read" => reads::run(&mut b, backend).await?,
+                "ledger_search" => ledger::run(&mut b, backend).await?,
                 "webhooks" => webhooks::run(&mut b, backend).await?,
                 "memory" => memory::run(&mut b, backend).await?,
                 other => unreachable!("checked by RunArgs::selected: {other}"),
