@@ -64,6 +64,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("ASSENT_JURISDICTION {e}"))?;
         let db = Db::connect(&settings.database_url).await?;
         migrate(&db).await?;
+        crate::users::prepare_sign_in();
         let secret = secret::load(&db, settings.secret_key.as_deref()).await?;
         let listener = TcpListener::bind(&settings.bind).map_err(|e| {
             anyhow::anyhow!("cannot listen on {} (ASSENT_BIND): {e}", settings.bind)

@@ -175,6 +175,13 @@ static NOBODY: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// Computes the hash an unknown email is checked against, so that even the first
+/// such sign-in after start takes as long as a known one. In the background: the
+/// server answers meanwhile.
+pub fn prepare_sign_in() {
+    tokio::task::spawn_blocking(|| LazyLock::force(&NOBODY));
+}
+
 /// Sign-in attempts: at most 10 per typed email address and 30 per IP address in
 /// a quarter of an hour (counted whether the email exists or not, so the limit
 /// says nothing about who has an account).
