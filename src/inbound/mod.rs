@@ -4,6 +4,7 @@
 //! holds a new person's messages until they accept the terms.
 
 mod conversation;
+pub mod intake;
 mod process;
 pub mod received;
 pub mod redaction;
