@@ -1,7 +1,7 @@
 //! The words of the public pages, in every language Assent speaks. One struct, so
 //! a missing translation is a compile error, not a blank on a page.
 
-use crate::domain::Locale;
+use crate::domain::{Locale, PhoneError};
 
 pub struct Text {
     pub language_name: &'static str,
@@ -82,6 +82,20 @@ pub struct Text {
 }
 
 impl Text {
+    /// What is wrong with a phone number someone typed.
+    pub fn phone_problem(&self, e: &PhoneError) -> &'static str {
+        match e {
+            PhoneError::Empty => self.phone_empty,
+            PhoneError::Letters => self.phone_letters,
+            PhoneError::BadCharacters => self.phone_characters,
+            PhoneError::LeadingZero => self.phone_leading_zero,
+            PhoneError::TooLong => self.phone_too_long,
+            PhoneError::TooShort => self.phone_too_short,
+            PhoneError::NoCountryCode => self.phone_no_country,
+            PhoneError::InvalidForCountry(_) => self.phone_invalid,
+        }
+    }
+
     pub fn of(locale: Locale) -> &'static Text {
         match locale {
             Locale::En => &EN,

@@ -4,7 +4,7 @@
 //! comes back with what they typed and what to fix. A form that succeeds always
 //! gets the same page, whoever the number belongs to.
 
-use crate::domain::{CategoryList, CategoryName, Locale, PhoneError, PhoneNumber, countries};
+use crate::domain::{CategoryList, CategoryName, Locale, PhoneNumber, countries};
 use crate::entry_points::wa_me_url;
 use crate::forms::{self, Form};
 use crate::opt_in::{self, IntakeError, Submission};
@@ -12,7 +12,6 @@ use crate::services::Services;
 use crate::web::form::{FieldErrors, Sender};
 use crate::web::headers;
 use crate::web::page::{Page, PageError, Problem, render};
-use crate::web::text::Text;
 use crate::{categories, numbers};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, HeaderValue};
@@ -120,7 +119,7 @@ pub async fn submit(
     let t = page.t;
     let mut errors = FieldErrors::default();
     let parsed_phone = PhoneNumber::parse_in(&phone, &country)
-        .map_err(|e| errors.add("phone", phone_problem(t, &e)))
+        .map_err(|e| errors.add("phone", t.phone_problem(&e)))
         .ok();
     let offered: Vec<CategoryName> = ticked
         .iter()
@@ -272,17 +271,4 @@ fn default_country(req: &HttpRequest, locale: Locale) -> String {
         }
         .to_owned()
     })
-}
-
-fn phone_problem(t: &Text, e: &PhoneError) -> &'static str {
-    match e {
-        PhoneError::Empty => t.phone_empty,
-        PhoneError::Letters => t.phone_letters,
-        PhoneError::BadCharacters => t.phone_characters,
-        PhoneError::LeadingZero => t.phone_leading_zero,
-        PhoneError::TooLong => t.phone_too_long,
-        PhoneError::TooShort => t.phone_too_short,
-        PhoneError::NoCountryCode => t.phone_no_country,
-        PhoneError::InvalidForCountry(_) => t.phone_invalid,
-    }
 }
