@@ -111,6 +111,23 @@ pub async fn find_by_id(conn: &mut AnyConnection, id: &str) -> anyhow::Result<Op
     Ok(row.map(Contact::from))
 }
 
+/// The number's newest contacts, newest first (`contacts_newest` serves it).
+pub async fn newest(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<Contact>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM contacts WHERE business_number_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(Contact::from).collect())
+}
+
 /// Finds the contact or creates it; safe under concurrent callers (the unique
 /// constraint decides, and the loser reads the winner's row).
 pub async fn get_or_create(

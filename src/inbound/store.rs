@@ -26,6 +26,15 @@ pub async fn store(db: &Db, body: &str) -> anyhow::Result<bool> {
     Ok(inserted > 0)
 }
 
+/// Whether some payload still waits to be processed.
+pub async fn any_pending(conn: &mut sqlx::AnyConnection) -> anyhow::Result<bool> {
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM webhook_payloads WHERE state = 'pending' LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct Claimed {
     pub id: String,

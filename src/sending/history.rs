@@ -20,6 +20,8 @@ pub struct Sent {
     pub actor: String,
     /// The message as it was accepted (Meta's message object).
     pub payload: String,
+    /// The provider's id (Meta's `wamid`), once the provider has it.
+    pub provider_message_id: Option<String>,
     pub statuses: Vec<StatusReport>,
 }
 
@@ -44,12 +46,13 @@ struct Row {
     error_title: Option<String>,
     actor: String,
     payload: String,
+    provider_message_id: Option<String>,
 }
 
 /// Every message to the person, oldest first, each with its statuses.
 pub async fn sent_to(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Result<Vec<Sent>> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, created_at, kind, template_name, category, status, error_code, error_title, actor, payload \
+        "SELECT id, created_at, kind, template_name, category, status, error_code, error_title, actor, payload, provider_message_id \
          FROM messages WHERE contact_id = $1 ORDER BY created_at, id",
     )
     .bind(contact_id)
@@ -77,6 +80,7 @@ pub async fn sent_to(conn: &mut AnyConnection, contact_id: &str) -> anyhow::Resu
             error_title: r.error_title,
             actor: r.actor,
             payload: r.payload,
+            provider_message_id: r.provider_message_id,
             statuses,
         });
     }

@@ -91,6 +91,14 @@ pub fn routes(cfg: &mut web::ServiceConfig, services: &Services) {
             .configure(console::routes),
     )
     .service(
+        web::scope("/sandbox")
+            .wrap(from_fn(csrf::check))
+            .wrap(from_fn(console::require_staff))
+            .wrap(session::middleware(services))
+            .configure(page_errors)
+            .configure(console::sandbox_routes),
+    )
+    .service(
         web::scope("")
             .wrap(from_fn(csrf::check))
             .wrap(session::middleware(services))

@@ -19,6 +19,7 @@ mod ops;
 mod pages;
 mod preferences;
 mod privacy;
+mod sandbox;
 mod sending;
 mod serve;
 mod suppressed;

@@ -2,6 +2,8 @@
 //! no Meta account. Every message is accepted and reported `sent` then `delivered`,
 //! except for the documented test numbers below.
 
+pub mod phone;
+
 use super::{Accepted, ContactCheck, ContactStatus, ProviderError, StatusReport};
 use crate::domain::PhoneNumber;
 use serde_json::Value;

@@ -18,6 +18,7 @@ mod ledger;
 mod ledger_verify;
 mod person;
 mod receipt;
+mod sandbox;
 mod setup;
 mod sign_in;
 mod staff;
@@ -41,6 +42,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
     ("/admin/users", |m| m.staff, Area::Admin),
+    ("/sandbox", |m| m.sandbox, Area::Anyone),
 ];
 
 /// `/admin…`
@@ -141,6 +143,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/import/{id}/rejected.csv")
                 .get(import::rejected_csv)
                 .for_staff(Area::Compliance),
+        );
+}
+
+/// `/sandbox…`: the phone simulator, behind sign-in like `/admin`.
+pub fn sandbox_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::new("").get(sandbox::home).for_staff(Area::Anyone))
+        .service(
+            Endpoint::new("/people")
+                .post(sandbox::add_person)
+                .for_staff(Area::Anyone),
+        )
+        .service(
+            Endpoint::new("/{contact}")
+                .get(sandbox::show)
+                .for_staff(Area::Anyone),
+        )
+        .service(
+            Endpoint::new("/{contact}/write")
+                .post(sandbox::write)
+                .for_staff(Area::Anyone),
+        )
+        .service(
+            Endpoint::new("/{contact}/tap")
+                .post(sandbox::tap)
+                .for_staff(Area::Anyone),
+        )
+        .service(
+            Endpoint::new("/{contact}/scan")
+                .post(sandbox::scan)
+                .for_staff(Area::Anyone),
         );
 }
 

@@ -57,6 +57,12 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/import", Who::Compliance),
     ("GET", "/admin/import/{id}", Who::Compliance),
     ("GET", "/admin/import/{id}/rejected.csv", Who::Compliance),
+    ("GET", "/sandbox", Who::Anyone),
+    ("POST", "/sandbox/people", Who::Anyone),
+    ("GET", "/sandbox/{contact}", Who::Anyone),
+    ("POST", "/sandbox/{contact}/write", Who::Anyone),
+    ("POST", "/sandbox/{contact}/tap", Who::Anyone),
+    ("POST", "/sandbox/{contact}/scan", Who::Anyone),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
@@ -77,13 +83,16 @@ const CSV: &str = "phone,category,granted_at,source,notice_version,evidence\n\
                    +34612345678,offers,2024-03-01T09:30:00Z,paper form,v1,slip 1\n";
 
 /// (method, path) of every route registered in src/web/console/mod.rs: `routes`
-/// under `/admin`, `sign_in_routes` at the root.
+/// under `/admin`, `sandbox_routes` under `/sandbox`, `sign_in_routes` at the root.
 fn registered() -> BTreeSet<(String, String)> {
     let source = include_str!("../../../src/web/console/mod.rs");
     let sign_in = source
         .find("pub fn sign_in_routes")
         .expect("sign_in_routes in the source");
     let admin = source.find("pub fn routes").expect("routes in the source");
+    let sandbox = source
+        .find("pub fn sandbox_routes")
+        .expect("sandbox_routes in the source");
     let mut found = BTreeSet::new();
     let mut at = admin;
     while let Some(start) = source[at..].find("Endpoint::new(\"") {
@@ -92,7 +101,11 @@ fn registered() -> BTreeSet<(String, String)> {
         let end = source[start..]
             .find("Endpoint::new(")
             .map_or(source.len(), |e| start + e);
-        let prefix = if start < sign_in { "/admin" } else { "" };
+        let prefix = match start {
+            s if s > sign_in => "",
+            s if s > sandbox => "/sandbox",
+            _ => "/admin",
+        };
         let methods: Vec<&str> = ["get", "post", "put", "patch", "delete"]
             .into_iter()
             .filter(|m| source[start..end].contains(&format!(".{m}(")))
@@ -129,6 +142,8 @@ fn the_list_is_every_route_the_console_registers() {
 /// The real things behind the routes' ids.
 struct Ids {
     contact: String,
+    /// A pretend person of the sandbox's phone simulator.
+    pretend: String,
     wa_id: String,
     event: String,
     import: String,
@@ -145,6 +160,7 @@ impl Ids {
             route.replace("{id}", &self.import)
         } else {
             route
+                .replace("{contact}", &self.pretend)
                 .replace("{id}", &self.contact)
                 .replace("{event}", &self.event)
                 .replace("{token}", &self.setup)
@@ -179,7 +195,16 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     finish(app, &import).await;
     app.add_staff("target@acme.example", Role::Marketer, PASSWORD)
         .await;
+    let pretend = assent::providers::sandbox::phone::person(
+        app.raw_db(),
+        &sandbox_number(app).await,
+        assent::domain::PhoneNumber::parse("+34699000111").unwrap(),
+    )
+    .await
+    .unwrap()
+    .id;
     Ids {
+        pretend,
         contact: person.contact_id,
         wa_id: person.wa_id,
         event,
@@ -187,6 +212,14 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         user: user_id(app, "target@acme.example").await,
         setup,
     }
+}
+
+async fn sandbox_number(app: &TestApp) -> assent::numbers::BusinessNumber {
+    let mut conn = app.raw_db().pool.acquire().await.unwrap();
+    assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {
@@ -272,7 +305,18 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
     match (method, route) {
         (_, "/setup/{token}") => (410, None),
         ("GET", _) => (200, None),
-        ("POST", "/admin/account" | "/admin/users" | "/login") => (422, None),
+        (
+            "POST",
+            "/admin/account"
+            | "/admin/users"
+            | "/login"
+            | "/sandbox/people"
+            | "/sandbox/{contact}/write",
+        ) => (422, None),
+        // A tap names its button; without one there is nothing to send.
+        ("POST", "/sandbox/{contact}/tap") => (400, None),
+        // No such entry point: back to the phone, which says so.
+        ("POST", "/sandbox/{contact}/scan") => (303, Some("/sandbox/")),
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }

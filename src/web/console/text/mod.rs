@@ -25,6 +25,7 @@ mod ledger;
 mod ledger_verify;
 mod person;
 mod receipt;
+mod sandbox;
 mod setup;
 mod sign_in;
 
@@ -41,6 +42,7 @@ pub use ledger::Ledger;
 pub use ledger_verify::LedgerVerify;
 pub use person::Person;
 pub use receipt::Receipt;
+pub use sandbox::Sandbox;
 pub use setup::Setup;
 pub use sign_in::SignIn;
 
@@ -62,6 +64,7 @@ pub struct ConsoleText {
     pub receipt: Receipt,
     pub erasure: Erasure,
     pub import: Import,
+    pub sandbox: Sandbox,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -82,4 +85,5 @@ pub static EN: ConsoleText = ConsoleText {
     receipt: receipt::EN,
     erasure: erasure::EN,
     import: import::EN,
+    sandbox: sandbox::EN,
 };
