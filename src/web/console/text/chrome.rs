@@ -28,6 +28,8 @@ pub struct Menu {
     pub audit_log: &'static str,
     pub import: &'static str,
     pub staff: &'static str,
+    pub numbers: &'static str,
+    pub templates: &'static str,
     pub your_account: &'static str,
 }
 
@@ -56,5 +58,7 @@ pub(super) const MENU_EN: Menu = Menu {
     audit_log: "Audit log",
     import: "Import consents",
     staff: "Staff",
+    numbers: "Numbers",
+    templates: "Templates",
     your_account: "Your account",
 };

@@ -23,10 +23,12 @@ mod home;
 mod import;
 mod ledger;
 mod ledger_verify;
+mod numbers;
 mod person;
 mod receipt;
 mod setup;
 mod sign_in;
+mod templates;
 
 pub use account::Account;
 pub use accounts::Accounts;
@@ -39,10 +41,12 @@ pub use home::{Chart, Home};
 pub use import::Import;
 pub use ledger::Ledger;
 pub use ledger_verify::LedgerVerify;
+pub use numbers::Numbers;
 pub use person::Person;
 pub use receipt::Receipt;
 pub use setup::Setup;
 pub use sign_in::SignIn;
+pub use templates::Templates;
 
 pub struct ConsoleText {
     pub chrome: Chrome,
@@ -62,6 +66,8 @@ pub struct ConsoleText {
     pub receipt: Receipt,
     pub erasure: Erasure,
     pub import: Import,
+    pub numbers: Numbers,
+    pub templates: Templates,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -82,4 +88,6 @@ pub static EN: ConsoleText = ConsoleText {
     receipt: receipt::EN,
     erasure: erasure::EN,
     import: import::EN,
+    numbers: numbers::EN,
+    templates: templates::EN,
 };
