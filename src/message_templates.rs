@@ -4,8 +4,8 @@
 use crate::audit::{self, Doer, Entry};
 use crate::categories::{self, Category};
 use crate::db::{Db, new_id, now_ms};
-use crate::providers::MetaTemplate;
 use crate::domain::{CategoryKind, CategoryName, Language, TemplateName};
+use crate::providers::MetaTemplate;
 use serde::Serialize;
 use sqlx::AnyConnection;
 

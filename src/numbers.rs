@@ -293,7 +293,11 @@ fn check(new: &NewNumber) -> Result<(), NumberError> {
 
 /// Registers a number, with how the business is named in chat and what a chat
 /// opt-in asks for; the audit log names the command line.
-pub async fn add(db: &Db, new: NewNumber, chat: ChatSettings) -> Result<BusinessNumber, NumberError> {
+pub async fn add(
+    db: &Db,
+    new: NewNumber,
+    chat: ChatSettings,
+) -> Result<BusinessNumber, NumberError> {
     add_by(db, &Doer::command_line(), new, chat).await
 }
 
@@ -401,8 +405,14 @@ pub async fn update(
             changed.push(name);
         }
     };
-    note("phone_number_id", old.phone_number_id != new.phone_number_id);
-    note("display_number", old.display_number != new.display_number.as_e164());
+    note(
+        "phone_number_id",
+        old.phone_number_id != new.phone_number_id,
+    );
+    note(
+        "display_number",
+        old.display_number != new.display_number.as_e164(),
+    );
     note("provider", old.provider != new.provider.as_str());
     note("api_base_url", old.api_base_url != base_url);
     note("api_version", old.api_version != new.api_version);
@@ -413,7 +423,10 @@ pub async fn update(
     note("verify_token", old.verify_token != verify_token);
     note("rate_per_second", old.rate_per_second != rate);
     note("rate_burst", old.rate_burst != burst);
-    note("messaging_limit", old.messaging_limit != new.messaging_limit);
+    note(
+        "messaging_limit",
+        old.messaging_limit != new.messaging_limit,
+    );
     note("business_name", old.business_name != chat.business_name);
     note("default_categories", old.default_categories != categories);
     note("contact_card", *old.contact_card != chat.contact_card);

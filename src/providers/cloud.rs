@@ -132,26 +132,21 @@ pub async fn templates(
     let mut found = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let mut url = url::Url::parse(&endpoint)
-            .map_err(|e| TemplatesError::Unreachable(e.to_string()))?;
+        let mut url =
+            url::Url::parse(&endpoint).map_err(|e| TemplatesError::Unreachable(e.to_string()))?;
         url.query_pairs_mut()
             .append_pair("fields", "name,language,status,category")
             .append_pair("limit", "100");
         if let Some(cursor) = &after {
             url.query_pairs_mut().append_pair("after", cursor);
         }
-        let response = http
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| {
-                TemplatesError::Unreachable(if e.is_timeout() {
-                    "no answer in time".to_owned()
-                } else {
-                    e.without_url().to_string()
-                })
-            })?;
+        let response = http.get(url).bearer_auth(token).send().await.map_err(|e| {
+            TemplatesError::Unreachable(if e.is_timeout() {
+                "no answer in time".to_owned()
+            } else {
+                e.without_url().to_string()
+            })
+        })?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !(200..300).contains(&status) {

@@ -249,7 +249,13 @@ pub struct Secret {
     typed: bool,
 }
 
-fn field(name: &'static str, label: &'static str, hint: &'static str, value: &str, mode: &'static str) -> Field {
+fn field(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: &str,
+    mode: &'static str,
+) -> Field {
     Field {
         name,
         label,
@@ -261,48 +267,121 @@ fn field(name: &'static str, label: &'static str, hint: &'static str, value: &st
 
 impl Form {
     fn providers(&self, t: &Numbers) -> [(&'static str, &'static str); 3] {
-        [("cloud", t.cloud), ("onprem", t.onprem), ("sandbox", t.sandbox)]
+        [
+            ("cloud", t.cloud),
+            ("onprem", t.onprem),
+            ("sandbox", t.sandbox),
+        ]
     }
 
     fn provider_fields(&self, t: &Numbers) -> Vec<Field> {
         let v = &self.typed;
         vec![
-            field("phone_number_id", t.phone_number_id, t.phone_number_id_hint, &v.phone_number_id, "numeric"),
-            field("display_number", t.display_number, t.display_number_hint, &v.display_number, "tel"),
-            field("api_base_url", t.api_base_url, t.api_base_url_hint, &v.api_base_url, "url"),
+            field(
+                "phone_number_id",
+                t.phone_number_id,
+                t.phone_number_id_hint,
+                &v.phone_number_id,
+                "numeric",
+            ),
+            field(
+                "display_number",
+                t.display_number,
+                t.display_number_hint,
+                &v.display_number,
+                "tel",
+            ),
+            field(
+                "api_base_url",
+                t.api_base_url,
+                t.api_base_url_hint,
+                &v.api_base_url,
+                "url",
+            ),
             field("api_version", t.api_version, "", &v.api_version, "text"),
             field("waba_id", t.waba_id, t.waba_id_hint, &v.waba_id, "numeric"),
-            field("api_key_header", t.api_key_header, t.api_key_header_hint, &v.api_key_header, "text"),
+            field(
+                "api_key_header",
+                t.api_key_header,
+                t.api_key_header_hint,
+                &v.api_key_header,
+                "text",
+            ),
         ]
     }
 
     fn secrets(&self, t: &Numbers) -> [Secret; 3] {
         let v = &self.typed;
         [
-            Secret { name: "access_token", label: t.access_token, stored: self.stored.access_token, typed: !v.access_token.is_empty() },
-            Secret { name: "app_secret", label: t.app_secret, stored: self.stored.app_secret, typed: !v.app_secret.is_empty() },
-            Secret { name: "verify_token", label: t.verify_token, stored: self.stored.verify_token, typed: !v.verify_token.is_empty() },
+            Secret {
+                name: "access_token",
+                label: t.access_token,
+                stored: self.stored.access_token,
+                typed: !v.access_token.is_empty(),
+            },
+            Secret {
+                name: "app_secret",
+                label: t.app_secret,
+                stored: self.stored.app_secret,
+                typed: !v.app_secret.is_empty(),
+            },
+            Secret {
+                name: "verify_token",
+                label: t.verify_token,
+                stored: self.stored.verify_token,
+                typed: !v.verify_token.is_empty(),
+            },
         ]
     }
 
     fn limit_fields(&self, t: &Numbers) -> Vec<Field> {
         let v = &self.typed;
         vec![
-            field("rate_per_second", t.rate_per_second, "", &v.rate_per_second, "decimal"),
+            field(
+                "rate_per_second",
+                t.rate_per_second,
+                "",
+                &v.rate_per_second,
+                "decimal",
+            ),
             field("rate_burst", t.rate_burst, "", &v.rate_burst, "decimal"),
-            field("messaging_limit", t.messaging_limit, t.messaging_limit_hint, &v.messaging_limit, "numeric"),
+            field(
+                "messaging_limit",
+                t.messaging_limit,
+                t.messaging_limit_hint,
+                &v.messaging_limit,
+                "numeric",
+            ),
         ]
     }
 
     fn chat_fields(&self, t: &Numbers) -> Vec<Field> {
-        vec![field("business_name", t.business_name, t.business_name_hint, &self.typed.business_name, "text")]
+        vec![field(
+            "business_name",
+            t.business_name,
+            t.business_name_hint,
+            &self.typed.business_name,
+            "text",
+        )]
     }
 
     fn text_areas(&self, t: &Numbers) -> Vec<Field> {
         let v = &self.typed;
         vec![
-            field("help_text", t.help_text, t.help_text_hint, &v.help_text, "area"),
-            field("not_live_reply", t.not_live_reply, t.not_live_reply_hint, &v.not_live_reply, "area"),
+            field(
+                "help_text",
+                t.help_text,
+                t.help_text_hint,
+                &v.help_text,
+                "area",
+            ),
+            field(
+                "not_live_reply",
+                t.not_live_reply,
+                t.not_live_reply_hint,
+                &v.not_live_reply,
+                "area",
+            ),
         ]
     }
 }
@@ -467,7 +546,15 @@ pub async fn show(
     let page = page.for_staff();
     let number = find(&page, &services, &id).await?;
     let typed = Typed::of(&number);
-    let view = number_page(page, &services, &number, typed, FieldErrors::default(), None).await?;
+    let view = number_page(
+        page,
+        &services,
+        &number,
+        typed,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &view))
 }
 
@@ -514,7 +601,15 @@ pub async fn test_connection(
     let answer = services.providers.test_connection(&number).await;
     let tested = Some(said(&page, &number, answer));
     let typed = Typed::of(&number);
-    let view = number_page(page, &services, &number, typed, FieldErrors::default(), tested).await?;
+    let view = number_page(
+        page,
+        &services,
+        &number,
+        typed,
+        FieldErrors::default(),
+        tested,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &view))
 }
 

@@ -144,11 +144,8 @@ pub async fn map(
         Err(_) => t.unknown_category,
         Ok(name) => match templates::map(&services.db, &staff.doer(), &id, &name).await {
             Ok(done) => {
-                page.session().set_flash(&(t.mapped)(
-                    &done.name,
-                    &done.language,
-                    name.as_str(),
-                ));
+                page.session()
+                    .set_flash(&(t.mapped)(&done.name, &done.language, name.as_str()));
                 return Ok(back());
             }
             Err(MapError::NotFound) => {

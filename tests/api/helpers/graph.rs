@@ -120,7 +120,11 @@ fn cloud_get(script: &Script, req: &Request) -> ResponseTemplate {
         .get("authorization")
         .and_then(|v| v.to_str().ok());
     if auth != Some(&format!("Bearer {TOKEN}")) {
-        return meta_error(401, 190, "Invalid OAuth access token - Cannot parse access token");
+        return meta_error(
+            401,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
     }
     let path = req.url.path();
     if path == format!("/v23.0/{CLOUD_ID}") {
@@ -131,7 +135,10 @@ fn cloud_get(script: &Script, req: &Request) -> ResponseTemplate {
     if path == format!("/v23.0/{WABA_ID}/message_templates") {
         let all = script.templates.lock().unwrap().clone();
         let query: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
-        let after = query.iter().find(|(k, _)| k == "after").map(|(_, v)| v.clone());
+        let after = query
+            .iter()
+            .find(|(k, _)| k == "after")
+            .map(|(_, v)| v.clone());
         let start = match after {
             None => 0,
             Some(cursor) => match cursor.strip_prefix("cursor-").and_then(|n| n.parse().ok()) {
@@ -153,7 +160,9 @@ fn cloud_get(script: &Script, req: &Request) -> ResponseTemplate {
     meta_error(
         400,
         100,
-        &format!("Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."),
+        &format!(
+            "Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+        ),
     )
 }
 

@@ -172,6 +172,8 @@ pub(super) const EN: Numbers = Numbers {
         )
     },
     test_failed: |status, said| {
-        format!("The provider answered with an error (HTTP {status}): {said}. Try again later; if it persists, ask the provider.")
+        format!(
+            "The provider answered with an error (HTTP {status}): {said}. Try again later; if it persists, ask the provider."
+        )
     },
 };

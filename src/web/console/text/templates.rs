@@ -58,7 +58,9 @@ pub(super) const EN: Templates = Templates {
     change_column: "Change",
     cannot_send: "No category: cannot be sent.",
     unknown_meta: |meta| {
-        format!("Meta's category {meta} is not one Assent knows, so no category was proposed: choose one.")
+        format!(
+            "Meta's category {meta} is not one Assent knows, so no category was proposed: choose one."
+        )
     },
     category_label: "Category",
     category_of: |name, language| format!("Consent category of {name} ({language})"),
@@ -86,7 +88,9 @@ pub(super) const EN: Templates = Templates {
             "Imported from Meta: {mapped} with a proposed category (check them below), {unmapped} without one (they cannot be sent until you choose)."
         );
         if known > 0 {
-            said.push_str(&format!(" {known} were here already and were left as they were."));
+            said.push_str(&format!(
+                " {known} were here already and were left as they were."
+            ));
         }
         if not_approved > 0 {
             said.push_str(&format!(" {not_approved} not approved yet were skipped."));
@@ -113,7 +117,9 @@ pub(super) const EN: Templates = Templates {
         format!("Meta could not be reached ({why}). Check the number's base URL, and try again.")
     },
     import_failed: |status, said| {
-        format!("Meta answered with an error (HTTP {status}): {said}. Nothing was imported; try again later.")
+        format!(
+            "Meta answered with an error (HTTP {status}): {said}. Nothing was imported; try again later."
+        )
     },
     import_too_many: "Meta kept sending more pages than a business account can have; nothing was imported.",
 };

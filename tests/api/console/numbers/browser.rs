@@ -27,13 +27,15 @@ async fn checked(browser: &mut Browser, name: &str) {
 #[tokio::test]
 async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop() {
     let app = TestApp::spawn().await;
-    app.register_template("spring_sale", "MARKETING", "offers").await;
+    app.register_template("spring_sale", "MARKETING", "offers")
+        .await;
     app.register_template("order_shipped", "UTILITY", "order_updates")
         .await;
-    let shipped: (String,) = sqlx::query_as("SELECT id FROM templates WHERE name = 'order_shipped'")
-        .fetch_one(&app.raw_db().pool)
-        .await
-        .unwrap();
+    let shipped: (String,) =
+        sqlx::query_as("SELECT id FROM templates WHERE name = 'order_shipped'")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
     sqlx::query("UPDATE templates SET consent_category = NULL WHERE id = $1")
         .bind(&shipped.0)
         .execute(&app.raw_db().pool)
@@ -56,9 +58,13 @@ async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop()
         browser.goto(&app.url("/admin/numbers")).await;
         checked(&mut browser, "admin-numbers").await;
 
-        browser.goto(&app.url(&format!("/admin/numbers/{sandbox}"))).await;
         browser
-            .click(&format!("form[action='/admin/numbers/{sandbox}/test'] button"))
+            .goto(&app.url(&format!("/admin/numbers/{sandbox}")))
+            .await;
+        browser
+            .click(&format!(
+                "form[action='/admin/numbers/{sandbox}/test'] button"
+            ))
             .await;
         let said = browser
             .eval("return document.getElementById('tested').innerText;")

@@ -40,7 +40,10 @@ pub async fn audit(app: &TestApp) -> Vec<(String, String, String, String)> {
 
 /// The form's fields as a number's page shows them (secrets empty), with
 /// `changes` replacing or adding fields.
-pub fn settings<'a>(base: &[(&'a str, &'a str)], changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn settings<'a>(
+    base: &[(&'a str, &'a str)],
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     let mut fields: Vec<(&str, &str)> = base
         .iter()
         .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
@@ -51,7 +54,12 @@ pub fn settings<'a>(base: &[(&'a str, &'a str)], changes: &[(&'a str, &'a str)])
 }
 
 /// Posts a settings form with the session's token.
-pub async fn post(app: &TestApp, path: &str, token_from: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    token_from: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let token = app.form_token(token_from).await;
     let mut all = vec![("csrf_token", token.as_str())];
     all.extend(fields.iter().copied());

@@ -37,23 +37,37 @@ fn cloud_fields(base_url: &str) -> Vec<(&str, &str)> {
 
 /// The secrets must appear nowhere in the page.
 fn holds_no_secret(html: &str, page: &str) {
-    for secret in [TOKEN, CLOUD_APP_SECRET, VERIFY_TOKEN, ONPREM_KEY, "a-new-token-typed-now"] {
+    for secret in [
+        TOKEN,
+        CLOUD_APP_SECRET,
+        VERIFY_TOKEN,
+        ONPREM_KEY,
+        "a-new-token-typed-now",
+    ] {
         assert!(!html.contains(secret), "{page} shows a secret {secret:?}");
     }
 }
 
 /// (access token, app secret, verify token) as stored.
 async fn secrets(app: &TestApp, id: &str) -> (Option<String>, Option<String>, Option<String>) {
-    sqlx::query_as("SELECT access_token, app_secret, verify_token FROM business_numbers WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.raw_db().pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT access_token, app_secret, verify_token FROM business_numbers WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.raw_db().pool)
+    .await
+    .unwrap()
 }
 
 /// Adds the Cloud API number through the console; its internal id.
 async fn add_cloud(app: &TestApp, base_url: &str) -> String {
-    let r = post(app, "/admin/numbers", "/admin/numbers", &cloud_fields(base_url)).await;
+    let r = post(
+        app,
+        "/admin/numbers",
+        "/admin/numbers",
+        &cloud_fields(base_url),
+    )
+    .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let id = number_id(app, CLOUD_ID).await;
     assert_eq!(location(&r), format!("/admin/numbers/{id}"));
@@ -70,21 +84,37 @@ async fn an_admin_adds_a_cloud_number_and_no_page_ever_shows_its_secrets() {
     let page = html(&app, &format!("/admin/numbers/{id}"), 200).await;
     holds_no_secret(&page, "the number's page");
     let said = text(&page);
-    assert!(said.contains("+34911234567 is added. Test its connection below."), "{said}");
+    assert!(
+        said.contains("+34911234567 is added. Test its connection below."),
+        "{said}"
+    );
     for label in ["Access token", "App secret", "Webhook verify token"] {
-        let at = said.find(label).unwrap_or_else(|| panic!("{label}: {said}"));
+        let at = said
+            .find(label)
+            .unwrap_or_else(|| panic!("{label}: {said}"));
         assert!(said[at..].contains("(set)"), "{label} says it is set");
     }
-    assert!(page.contains(&format!(r#"value="{WABA_ID}""#)), "the WABA id is kept");
+    assert!(
+        page.contains(&format!(r#"value="{WABA_ID}""#)),
+        "the WABA id is kept"
+    );
     assert!(page.contains(r#"id="contact_card" name="contact_card" value="on" checked"#));
     let list = html(&app, "/admin/numbers", 200).await;
     holds_no_secret(&list, "the list");
-    assert!(text(&list).contains("+34911234567 Acme Shop Meta Cloud API 200000000000002"), "{}", text(&list));
+    assert!(
+        text(&list).contains("+34911234567 Acme Shop Meta Cloud API 200000000000002"),
+        "{}",
+        text(&list)
+    );
 
     // Stored as typed, with the provider's default rate.
     assert_eq!(
         secrets(&app, &id).await,
-        (Some(TOKEN.into()), Some(CLOUD_APP_SECRET.into()), Some(VERIFY_TOKEN.into()))
+        (
+            Some(TOKEN.into()),
+            Some(CLOUD_APP_SECRET.into()),
+            Some(VERIFY_TOKEN.into())
+        )
     );
     let (rate, limit, categories): (f64, Option<i64>, Option<String>) = sqlx::query_as(
         "SELECT rate_per_second, messaging_limit, default_categories FROM business_numbers WHERE id = $1",
@@ -104,7 +134,10 @@ async fn an_admin_adds_a_cloud_number_and_no_page_ever_shows_its_secrets() {
     assert_eq!(added.0, ADMIN);
     assert!(added.3.contains("provider cloud"), "{added:?}");
     for e in &entries {
-        assert!(!e.3.contains(TOKEN) && !e.3.contains(CLOUD_APP_SECRET), "{e:?}");
+        assert!(
+            !e.3.contains(TOKEN) && !e.3.contains(CLOUD_APP_SECRET),
+            "{e:?}"
+        );
     }
 }
 
@@ -117,15 +150,30 @@ async fn saving_with_the_secret_fields_empty_keeps_the_stored_secrets() {
     let path = format!("/admin/numbers/{id}");
     let uri = standin.server.uri();
     let base = cloud_fields(&uri);
-    let unchanged_secrets = [("access_token", ""), ("app_secret", ""), ("verify_token", "")];
+    let unchanged_secrets = [
+        ("access_token", ""),
+        ("app_secret", ""),
+        ("verify_token", ""),
+    ];
 
-    let fields = settings(&base, &[unchanged_secrets.as_slice(), &[("business_name", "Acme Outlet")]].concat());
+    let fields = settings(
+        &base,
+        &[
+            unchanged_secrets.as_slice(),
+            &[("business_name", "Acme Outlet")],
+        ]
+        .concat(),
+    );
     let r = post(&app, &path, &path, &fields).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), path);
     assert_eq!(
         secrets(&app, &id).await,
-        (Some(TOKEN.into()), Some(CLOUD_APP_SECRET.into()), Some(VERIFY_TOKEN.into())),
+        (
+            Some(TOKEN.into()),
+            Some(CLOUD_APP_SECRET.into()),
+            Some(VERIFY_TOKEN.into())
+        ),
         "empty fields keep what is stored"
     );
     let page = html(&app, &path, 200).await;
@@ -134,9 +182,19 @@ async fn saving_with_the_secret_fields_empty_keeps_the_stored_secrets() {
     holds_no_secret(&page, "the saved page");
 
     // A new token replaces the old one; the audit names the setting, not the value.
-    let fields = settings(&base, &[("access_token", "a-new-token-typed-now"), ("app_secret", ""), ("verify_token", "")]);
+    let fields = settings(
+        &base,
+        &[
+            ("access_token", "a-new-token-typed-now"),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ],
+    );
     assert_eq!(post(&app, &path, &path, &fields).await.status(), 303);
-    assert_eq!(secrets(&app, &id).await.0.as_deref(), Some("a-new-token-typed-now"));
+    assert_eq!(
+        secrets(&app, &id).await.0.as_deref(),
+        Some("a-new-token-typed-now")
+    );
     holds_no_secret(&html(&app, &path, 200).await, "the page after a new token");
 
     let changes: Vec<String> = audit(&app)
@@ -150,14 +208,24 @@ async fn saving_with_the_secret_fields_empty_keeps_the_stored_secrets() {
         .collect();
     assert_eq!(
         changes,
-        ["changed: business_name", "changed: access_token, business_name"],
+        [
+            "changed: business_name",
+            "changed: access_token, business_name"
+        ],
         "each save is audited with what changed (the second also puts the name back)"
     );
     assert!(changes.iter().all(|c| !c.contains("a-new-token-typed-now")));
 
     // Saving what is already there changes nothing and records nothing.
     let before = app.count("audit_log").await;
-    let same = settings(&base, &[("access_token", ""), ("app_secret", ""), ("verify_token", "")]);
+    let same = settings(
+        &base,
+        &[
+            ("access_token", ""),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ],
+    );
     assert_eq!(post(&app, &path, &path, &same).await.status(), 303);
     assert_eq!(app.count("audit_log").await, before);
 }
@@ -190,20 +258,79 @@ async fn bad_settings_come_back_with_what_was_typed_and_change_nothing() {
     let audited = app.count("audit_log").await;
     let long = "x".repeat(1001);
     for (change, field, says, kept) in [
-        (vec![("phone_number_id", "12ab")], "phone_number_id", "must be digits only", "12ab"),
-        (vec![("display_number", "+34 12")], "display_number", "", "+34 12"),
-        (vec![("provider", "onprem"), ("api_base_url", "")], "api_base_url", "is required for provider onprem", ""),
-        (vec![("api_base_url", "ftp://x.example")], "api_base_url", "must be an http:// or https:// URL", "ftp://x.example"),
-        (vec![("api_version", "23")], "api_version", "must be a Graph API version such as v23.0", "23"),
-        (vec![("rate_per_second", "fast")], "rate_per_second", "Enter a number, such as 80.", "fast"),
-        (vec![("rate_burst", "0.5")], "rate_burst", "must be at least 1", "0.5"),
-        (vec![("messaging_limit", "lots")], "messaging_limit", "Enter a whole number", "lots"),
-        (vec![("waba_id", "WABA-1")], "waba_id", "must be digits only", "WABA-1"),
-        (vec![("help_text", long.as_str())], "help_text", "at most 1000 characters", long.as_str()),
-        (vec![("default_categories", "no_such_topic")], "default_categories", "unknown category", ""),
+        (
+            vec![("phone_number_id", "12ab")],
+            "phone_number_id",
+            "must be digits only",
+            "12ab",
+        ),
+        (
+            vec![("display_number", "+34 12")],
+            "display_number",
+            "",
+            "+34 12",
+        ),
+        (
+            vec![("provider", "onprem"), ("api_base_url", "")],
+            "api_base_url",
+            "is required for provider onprem",
+            "",
+        ),
+        (
+            vec![("api_base_url", "ftp://x.example")],
+            "api_base_url",
+            "must be an http:// or https:// URL",
+            "ftp://x.example",
+        ),
+        (
+            vec![("api_version", "23")],
+            "api_version",
+            "must be a Graph API version such as v23.0",
+            "23",
+        ),
+        (
+            vec![("rate_per_second", "fast")],
+            "rate_per_second",
+            "Enter a number, such as 80.",
+            "fast",
+        ),
+        (
+            vec![("rate_burst", "0.5")],
+            "rate_burst",
+            "must be at least 1",
+            "0.5",
+        ),
+        (
+            vec![("messaging_limit", "lots")],
+            "messaging_limit",
+            "Enter a whole number",
+            "lots",
+        ),
+        (
+            vec![("waba_id", "WABA-1")],
+            "waba_id",
+            "must be digits only",
+            "WABA-1",
+        ),
+        (
+            vec![("help_text", long.as_str())],
+            "help_text",
+            "at most 1000 characters",
+            long.as_str(),
+        ),
+        (
+            vec![("default_categories", "no_such_topic")],
+            "default_categories",
+            "unknown category",
+            "",
+        ),
         (vec![("provider", "")], "provider", "Choose a provider.", ""),
     ] {
-        let typed_token = [("access_token", "a-new-token-typed-now"), ("app_secret", ""), ("verify_token", "")];
+        let typed_token = [
+            ("access_token", "a-new-token-typed-now"),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ];
         let fields = settings(&base, &[typed_token.as_slice(), &change].concat());
         let r = post(&app, &path, &path, &fields).await;
         assert_eq!(r.status(), 422, "{change:?}");
@@ -213,7 +340,10 @@ async fn bad_settings_come_back_with_what_was_typed_and_change_nothing() {
         if !kept.is_empty() {
             assert!(page.contains(kept), "{field}: what was typed is kept");
         }
-        assert!(page.contains(r#"value="Acme Shop""#), "the other fields are kept");
+        assert!(
+            page.contains(r#"value="Acme Shop""#),
+            "the other fields are kept"
+        );
         holds_no_secret(&page, "a re-rendered form");
         assert!(
             text(&page).contains("What you typed is not shown again"),
@@ -246,7 +376,9 @@ async fn testing_the_connection_tells_the_admin_what_the_provider_answered() {
     // The right token: Meta's name of the number.
     let said = tested(&app, id.clone()).await;
     assert!(
-        said.contains(&format!("Connected: Meta knows this number as {VERIFIED_NAME} ({META_DISPLAY_NUMBER})")),
+        said.contains(&format!(
+            "Connected: Meta knows this number as {VERIFIED_NAME} ({META_DISPLAY_NUMBER})"
+        )),
         "{said}"
     );
     let asked: Vec<_> = cloud
@@ -262,24 +394,57 @@ async fn testing_the_connection_tells_the_admin_what_the_provider_answered() {
     // A token Meta does not take.
     let uri = cloud.server.uri();
     let base = cloud_fields(&uri);
-    let fields = settings(&base, &[("access_token", "EAAGexpired"), ("app_secret", ""), ("verify_token", "")]);
+    let fields = settings(
+        &base,
+        &[
+            ("access_token", "EAAGexpired"),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ],
+    );
     assert_eq!(post(&app, &path, &path, &fields).await.status(), 303);
     let said = tested(&app, id.clone()).await;
-    assert!(said.contains("The provider refused the access token (API key): Invalid OAuth access token"), "{said}");
+    assert!(
+        said.contains(
+            "The provider refused the access token (API key): Invalid OAuth access token"
+        ),
+        "{said}"
+    );
     assert!(said.contains("enter a new one under Secrets"), "{said}");
 
     // A phone number id Meta does not know.
-    let fields = settings(&base, &[("phone_number_id", "200000000000099"), ("app_secret", ""), ("verify_token", "")]);
+    let fields = settings(
+        &base,
+        &[
+            ("phone_number_id", "200000000000099"),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ],
+    );
     assert_eq!(post(&app, &path, &path, &fields).await.status(), 303);
     let said = tested(&app, id.clone()).await;
-    assert!(said.contains("does not know this phone number id"), "{said}");
+    assert!(
+        said.contains("does not know this phone number id"),
+        "{said}"
+    );
 
     // Nobody listening at the base URL.
     let nowhere = format!("http://127.0.0.1:{}", free_port());
-    let fields = settings(&base, &[("api_base_url", &nowhere), ("access_token", ""), ("app_secret", ""), ("verify_token", "")]);
+    let fields = settings(
+        &base,
+        &[
+            ("api_base_url", &nowhere),
+            ("access_token", ""),
+            ("app_secret", ""),
+            ("verify_token", ""),
+        ],
+    );
     assert_eq!(post(&app, &path, &path, &fields).await.status(), 303);
     let said = tested(&app, id.clone()).await;
-    assert!(said.contains("Nobody answered at the provider's base URL"), "{said}");
+    assert!(
+        said.contains("Nobody answered at the provider's base URL"),
+        "{said}"
+    );
     assert!(said.contains("Check the base URL"), "{said}");
 
     // An on-premises style number: its health endpoint with the API-key header.
@@ -293,16 +458,27 @@ async fn testing_the_connection_tells_the_admin_what_the_provider_answered() {
         ("access_token", ONPREM_KEY),
         ("messaging_limit", "250"),
     ];
-    assert_eq!(post(&app, "/admin/numbers", "/admin/numbers", &onprem_fields).await.status(), 303);
+    assert_eq!(
+        post(&app, "/admin/numbers", "/admin/numbers", &onprem_fields)
+            .await
+            .status(),
+        303
+    );
     let said = tested(&app, number_id(&app, ONPREM_ID).await).await;
-    assert!(said.contains("Connected: the provider knows this number"), "{said}");
+    assert!(
+        said.contains("Connected: the provider knows this number"),
+        "{said}"
+    );
     let health = onprem.requests().await;
     assert_eq!(health.last().unwrap().url.path(), "/v1/health");
     assert_eq!(health.last().unwrap().headers["d360-api-key"], ONPREM_KEY);
 
     // The sandbox needs nothing.
     let said = tested(&app, number_id(&app, SANDBOX_ID).await).await;
-    assert!(said.contains("The built-in sandbox needs no connection"), "{said}");
+    assert!(
+        said.contains("The built-in sandbox needs no connection"),
+        "{said}"
+    );
 }
 
 /// Presses "Test the connection" on the number's page; the answer, as text.
