@@ -101,6 +101,9 @@ async fn an_admin_adds_a_cloud_number_and_no_page_ever_shows_its_secrets() {
     assert!(page.contains(r#"id="contact_card" name="contact_card" value="on" checked"#));
     let list = html(&app, "/admin/numbers", 200).await;
     holds_no_secret(&list, "the list");
+    for other in ["/admin/templates", "/admin/audit", "/admin"] {
+        holds_no_secret(&html(&app, other, 200).await, other);
+    }
     assert!(
         text(&list).contains("+34911234567 Acme Shop Meta Cloud API 200000000000002"),
         "{}",
@@ -353,7 +356,13 @@ async fn bad_settings_come_back_with_what_was_typed_and_change_nothing() {
         assert_eq!(app.count("audit_log").await, audited);
     }
 
-    // Adding: a phone number id that exists, and a bad one; nothing is added.
+    // A number that is not there.
+    html(&app, "/admin/numbers/no-such-number", 404).await;
+    let r = post(&app, "/admin/numbers/no-such-number", &path, &base).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.count("audit_log").await, audited);
+
+    // Adding a phone number id that exists: nothing is added.
     let numbers = app.count("business_numbers").await;
     let r = post(&app, "/admin/numbers", "/admin/numbers", &base).await;
     assert_eq!(r.status(), 422);
