@@ -138,6 +138,9 @@ struct NumberArgs {
     /// Webhook verify token.
     #[arg(long)]
     verify_token: Option<String>,
+    /// Cloud: the WhatsApp Business Account id, to import its approved templates.
+    #[arg(long)]
+    waba_id: Option<String>,
     /// Messages per second [default: 80 cloud, 50 onprem].
     #[arg(long)]
     rate_per_second: Option<f64>,
@@ -348,6 +351,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rate_per_second: a.rate_per_second,
                 rate_burst: a.rate_burst,
                 messaging_limit: Some(a.messaging_limit),
+                waba_id: a.waba_id,
             };
             let number = numbers::add(&db, new, chat).await.map_err(as_flags)?;
             println!(

@@ -1,5 +1,6 @@
 //! Business numbers: one WhatsApp sender each, with its provider settings.
 
+use crate::audit::{self, Doer, Entry};
 use crate::categories;
 use crate::db::{Db, new_id, now_ms};
 use crate::domain::{CategoryList, CategoryName, PhoneNumber};
@@ -62,6 +63,14 @@ pub struct BusinessNumber {
     quality_event: Option<String>,
     quality_limit: Option<String>,
     quality_at: Option<i64>,
+    /// The WhatsApp Business Account of a Cloud API number, where its approved
+    /// templates are listed.
+    pub waba_id: Option<String>,
+    /// What HELP adds: how to reach a person.
+    pub help_text: Option<String>,
+    /// While set, the answer to every chat message that is not a keyword or a
+    /// consent answer (the service is not live yet).
+    pub not_live_reply: Option<String>,
 }
 
 /// An INTEGER 0/1 column read as a boolean (the Any driver has no booleans).
@@ -122,7 +131,7 @@ impl BusinessNumber {
 
 const COLUMNS: &str = "id, phone_number_id, display_number, provider, api_base_url, api_version, access_token, \
      api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories, \
-     contact_card, quality_event, quality_limit, quality_at";
+     contact_card, quality_event, quality_limit, quality_at, waba_id, help_text, not_live_reply";
 
 pub async fn by_phone_number_id(
     conn: &mut AnyConnection,
@@ -169,6 +178,8 @@ pub struct NewNumber {
     pub rate_per_second: Option<f64>,
     pub rate_burst: Option<f64>,
     pub messaging_limit: Option<i64>,
+    /// Cloud API: the WhatsApp Business Account id (digits), for its templates.
+    pub waba_id: Option<String>,
 }
 
 /// What is wrong with a number's settings, by the field to fix (the CLI names
@@ -222,6 +233,43 @@ fn check(new: &NewNumber) -> Result<(), NumberError> {
             ));
         }
     }
+    let version_ok = new.api_version.strip_prefix('v').is_some_and(|v| {
+        let mut parts = v.split('.');
+        let number = |p: Option<&str>| {
+            p.is_some_and(|p| (1..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
+        };
+        number(parts.next()) && number(parts.next()) && parts.next().is_none()
+    });
+    if !version_ok {
+        return Err(invalid(
+            "api_version",
+            format!(
+                "must be a Graph API version such as v23.0, got {:?}",
+                new.api_version
+            ),
+        ));
+    }
+    if let Some(waba) = new
+        .waba_id
+        .as_deref()
+        .filter(|w| w.is_empty() || !w.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(invalid(
+            "waba_id",
+            format!("must be digits only (Meta's id of the business account), got {waba:?}"),
+        ));
+    }
+    if let Some(header) = new.api_key_header.as_deref().filter(|h| {
+        h.is_empty()
+            || !h
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(invalid(
+            "api_key_header",
+            format!("must be a header name such as D360-API-KEY, got {header:?}"),
+        ));
+    }
     if let Some(rate) = new.rate_per_second.filter(|r| !(r.is_finite() && *r > 0.0)) {
         return Err(invalid(
             "rate_per_second",
@@ -244,9 +292,19 @@ fn check(new: &NewNumber) -> Result<(), NumberError> {
 }
 
 /// Registers a number, with how the business is named in chat and what a chat
-/// opt-in asks for.
+/// opt-in asks for; the audit log names the command line.
 pub async fn add(
     db: &Db,
+    new: NewNumber,
+    chat: ChatSettings,
+) -> Result<BusinessNumber, NumberError> {
+    add_by(db, &Doer::command_line(), new, chat).await
+}
+
+/// Registers a number for `who`, in the audit log with the number.
+pub async fn add_by(
+    db: &Db,
+    who: &Doer,
     new: NewNumber,
     chat: ChatSettings,
 ) -> Result<BusinessNumber, NumberError> {
@@ -264,8 +322,8 @@ pub async fn add(
     sqlx::query(
         "INSERT INTO business_numbers (id, phone_number_id, display_number, provider, api_base_url, api_version, \
          access_token, api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, \
-         business_name, default_categories, contact_card, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         business_name, default_categories, contact_card, waba_id, help_text, not_live_reply, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(&id)
     .bind(&new.phone_number_id)
@@ -283,15 +341,148 @@ pub async fn add(
     .bind(chat.business_name)
     .bind((!chat.default_categories.is_empty()).then(|| chat.default_categories.to_stored()))
     .bind(i64::from(chat.contact_card))
+    .bind(new.waba_id)
+    .bind(chat.help_text)
+    .bind(chat.not_live_reply)
     .bind(now_ms())
     .execute(&mut *w)
     .await?;
     let added = by_id(&mut w, &id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the number vanished right after it was added"))?;
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "number.added",
+            target: &format!("number:{id}"),
+            detail: &format!(
+                "phone_number_id {}, provider {}",
+                added.phone_number_id,
+                added.provider().as_str()
+            ),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(added)
 }
+
+/// Changes a number's settings. A secret given as `None` (the access token, the
+/// app secret, the verify token) keeps the stored one: the console never shows
+/// them, so an empty field means "leave it". The audit entry names the settings
+/// that changed, never a secret's value.
+pub async fn update(
+    db: &Db,
+    who: &Doer,
+    id: &str,
+    new: NewNumber,
+    chat: ChatSettings,
+) -> Result<BusinessNumber, NumberError> {
+    check(&new)?;
+    let mut w = db.write().await?;
+    chat.check_categories(&mut w).await?;
+    let Some(old) = by_id(&mut w, id).await? else {
+        return Err(NumberError::Db(anyhow::anyhow!("no business number {id}")));
+    };
+    if let Some(other) = by_phone_number_id(&mut w, &new.phone_number_id).await?
+        && other.id != old.id
+    {
+        return Err(NumberError::Exists(new.phone_number_id));
+    }
+    let (rate, burst) = new.provider.default_rate();
+    let categories =
+        (!chat.default_categories.is_empty()).then(|| chat.default_categories.to_stored());
+    let base_url = new.api_base_url.map(|u| u.trim_end_matches('/').to_owned());
+    let access_token = new.access_token.or_else(|| old.access_token.clone());
+    let app_secret = new.app_secret.or_else(|| old.app_secret.clone());
+    let verify_token = new.verify_token.or_else(|| old.verify_token.clone());
+    let rate = new.rate_per_second.unwrap_or(rate);
+    let burst = new.rate_burst.unwrap_or(burst);
+    let mut changed = Vec::new();
+    let mut note = |name: &'static str, differs: bool| {
+        if differs {
+            changed.push(name);
+        }
+    };
+    note(
+        "phone_number_id",
+        old.phone_number_id != new.phone_number_id,
+    );
+    note(
+        "display_number",
+        old.display_number != new.display_number.as_e164(),
+    );
+    note("provider", old.provider != new.provider.as_str());
+    note("api_base_url", old.api_base_url != base_url);
+    note("api_version", old.api_version != new.api_version);
+    note("api_key_header", old.api_key_header != new.api_key_header);
+    note("waba_id", old.waba_id != new.waba_id);
+    note("access_token", old.access_token != access_token);
+    note("app_secret", old.app_secret != app_secret);
+    note("verify_token", old.verify_token != verify_token);
+    note("rate_per_second", old.rate_per_second != rate);
+    note("rate_burst", old.rate_burst != burst);
+    note(
+        "messaging_limit",
+        old.messaging_limit != new.messaging_limit,
+    );
+    note("business_name", old.business_name != chat.business_name);
+    note("default_categories", old.default_categories != categories);
+    note("contact_card", *old.contact_card != chat.contact_card);
+    note("help_text", old.help_text != chat.help_text);
+    note("not_live_reply", old.not_live_reply != chat.not_live_reply);
+    if changed.is_empty() {
+        return Ok(old);
+    }
+    sqlx::query(
+        "UPDATE business_numbers SET phone_number_id = $1, display_number = $2, provider = $3, api_base_url = $4, \
+         api_version = $5, access_token = $6, api_key_header = $7, app_secret = $8, verify_token = $9, \
+         rate_per_second = $10, rate_burst = $11, messaging_limit = $12, business_name = $13, \
+         default_categories = $14, contact_card = $15, waba_id = $16, help_text = $17, not_live_reply = $18 \
+         WHERE id = $19",
+    )
+    .bind(&new.phone_number_id)
+    .bind(new.display_number.as_e164())
+    .bind(new.provider.as_str())
+    .bind(base_url)
+    .bind(&new.api_version)
+    .bind(access_token)
+    .bind(new.api_key_header)
+    .bind(app_secret)
+    .bind(verify_token)
+    .bind(rate)
+    .bind(burst)
+    .bind(new.messaging_limit)
+    .bind(chat.business_name)
+    .bind(categories)
+    .bind(i64::from(chat.contact_card))
+    .bind(new.waba_id)
+    .bind(chat.help_text)
+    .bind(chat.not_live_reply)
+    .bind(id)
+    .execute(&mut *w)
+    .await?;
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "number.changed",
+            target: &format!("number:{id}"),
+            detail: &format!("changed: {}", changed.join(", ")),
+        },
+    )
+    .await?;
+    let updated = by_id(&mut w, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the number vanished while it was changed"))?;
+    w.commit().await?;
+    Ok(updated)
+}
+
+/// The longest HELP addition and not-live answer: each goes out in one text
+/// message with room to spare under WhatsApp's 4096 characters.
+pub const MAX_REPLY_TEXT: usize = 1000;
 
 /// How the business is named in chat, and what a chat opt-in asks for when the
 /// person came through no entry point (empty: every category).
@@ -301,6 +492,8 @@ pub struct ChatSettings {
     /// Send the business's contact card after an opt-in (a confirmation in chat,
     /// or terms accepted).
     pub contact_card: bool,
+    help_text: Option<String>,
+    not_live_reply: Option<String>,
 }
 
 impl ChatSettings {
@@ -327,7 +520,21 @@ impl ChatSettings {
             business_name: business_name.map(|n| n.trim().to_owned()),
             default_categories: CategoryList::new(names),
             contact_card: false,
+            help_text: None,
+            not_live_reply: None,
         })
+    }
+
+    /// What HELP adds (how to reach a person), and the answer while the service
+    /// is not live; blank means none.
+    pub fn with_texts(
+        mut self,
+        help_text: Option<&str>,
+        not_live_reply: Option<&str>,
+    ) -> Result<Self, NumberError> {
+        self.help_text = reply_text("help_text", help_text)?;
+        self.not_live_reply = reply_text("not_live_reply", not_live_reply)?;
+        Ok(self)
     }
 
     async fn check_categories(&self, conn: &mut AnyConnection) -> Result<(), NumberError> {
@@ -341,4 +548,26 @@ impl ChatSettings {
         }
         Ok(())
     }
+}
+
+/// A text the bot sends as typed: trimmed, line breaks kept (as `\n`), no other
+/// control characters, at most `MAX_REPLY_TEXT` characters.
+fn reply_text(field: &'static str, raw: Option<&str>) -> Result<Option<String>, NumberError> {
+    let Some(text) = raw.map(|t| t.replace("\r\n", "\n")) else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > MAX_REPLY_TEXT {
+        return Err(invalid(
+            field,
+            format!("must be at most {MAX_REPLY_TEXT} characters"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "must not hold control characters"));
+    }
+    Ok(Some(text.to_owned()))
 }

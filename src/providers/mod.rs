@@ -2,8 +2,12 @@
 //! the in-process sandbox. The dispatcher is the only caller.
 
 mod cloud;
+mod connection;
 mod onprem;
 pub mod sandbox;
+
+pub use cloud::{MetaTemplate, TemplatesError};
+pub use connection::Connection;
 
 use crate::domain::PhoneNumber;
 use crate::numbers::{BusinessNumber, ProviderKind};
@@ -110,6 +114,19 @@ impl Providers {
             ProviderKind::Onprem => onprem::mark_read(&self.http, number, message_id).await,
             ProviderKind::Sandbox => Ok(()),
         }
+    }
+
+    /// One harmless request with the number's credentials (see `connection`).
+    pub async fn test_connection(&self, number: &BusinessNumber) -> Connection {
+        connection::test(&self.http, number).await
+    }
+
+    /// Every template of a Cloud API number's business account, all pages.
+    pub async fn meta_templates(
+        &self,
+        number: &BusinessNumber,
+    ) -> Result<Vec<MetaTemplate>, TemplatesError> {
+        cloud::templates(&self.http, number).await
     }
 
     pub fn has_contact_check(&self, number: &BusinessNumber) -> bool {

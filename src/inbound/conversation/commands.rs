@@ -146,7 +146,13 @@ impl Conversation<'_, '_> {
             }
             Command::Help => {
                 let all = self.all_categories();
-                (vec![], texts::help(locale, &business, &self.titles(&all)))
+                let text = texts::help(locale, &business, &self.titles(&all));
+                // How to reach a person, as the business wrote it (one language).
+                let text = match &self.change.number.help_text {
+                    Some(reach) => format!("{text}\n\n{reach}"),
+                    None => text,
+                };
+                (vec![], text)
             }
             Command::Preferences => (vec![], texts::preferences(locale, &self.choices_link())),
             // Handled by `confirm` before it gets here.

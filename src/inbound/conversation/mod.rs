@@ -108,6 +108,7 @@ impl Conversation<'_, '_> {
         if self.accepted(tx).await? {
             let number = &self.change.number.id;
             forwarding::enqueue(tx, number, Some(&self.contact.id), Kind::Message, &body).await?;
+            self.not_live_yet(kind);
             return Ok(Some(InboundState::Released));
         }
         self.hold(tx, m, kind, &body).await?;
@@ -121,6 +122,20 @@ impl Conversation<'_, '_> {
             || !consent::states::of_subject(tx, &self.contact.id)
                 .await?
                 .is_empty())
+    }
+
+    /// While the number has a "not live yet" answer, each message a person writes
+    /// (not a keyword, a button of ours or a reaction) gets it, so nobody waits for
+    /// a reply that will not come. The message still reaches the business as
+    /// usual. Someone who has not accepted the terms gets the terms instead: the
+    /// consent question comes first, alone.
+    fn not_live_yet(&mut self, kind: &str) {
+        if matches!(kind, "system" | "reaction" | "unsupported" | "unknown") {
+            return;
+        }
+        if let Some(text) = self.change.number.not_live_reply.clone() {
+            self.reply_text(text);
+        }
     }
 
     fn locale(&self) -> Locale {

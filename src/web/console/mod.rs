@@ -16,12 +16,14 @@ mod home;
 mod import;
 mod ledger;
 mod ledger_verify;
+mod numbers;
 mod person;
 mod receipt;
 mod sandbox;
 mod setup;
 mod sign_in;
 mod staff;
+mod templates;
 pub mod text;
 
 pub use staff::{Staff, allow, require_staff};
@@ -42,6 +44,8 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
     ("/admin/users", |m| m.staff, Area::Admin),
+    ("/admin/numbers", |m| m.numbers, Area::Admin),
+    ("/admin/templates", |m| m.templates, Area::Admin),
     ("/sandbox", |m| m.sandbox, Area::Anyone),
 ];
 
@@ -68,6 +72,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/users/{id}/enable")
                 .post(accounts::enable)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/numbers")
+                .get(numbers::list)
+                .post(numbers::add)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/numbers/{id}")
+                .get(numbers::show)
+                .post(numbers::save)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/numbers/{id}/test")
+                .post(numbers::test_connection)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/templates")
+                .get(templates::list)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/templates/import")
+                .post(templates::import)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/templates/{id}/map")
+                .post(templates::map)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/templates/{id}/unmap")
+                .post(templates::unmap)
                 .for_staff(Area::Admin),
         )
         .service(

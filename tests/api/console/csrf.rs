@@ -181,8 +181,31 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
         .await;
     assert_eq!(r.status(), 303, "dora is disabled, to be enabled below");
 
+    app.register_template("csrf_update", "UTILITY", "order_updates")
+        .await;
+    let (number, template): (String, String) =
+        sqlx::query_as("SELECT business_number_id, id FROM templates WHERE name = 'csrf_update'")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+
     let new_password = "a brand new password";
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            format!("/admin/numbers/{number}"),
+            vec![
+                ("provider", "sandbox"),
+                ("phone_number_id", SANDBOX_ID),
+                ("display_number", "+12025550100"),
+                ("api_version", "v23.0"),
+                ("business_name", "Forged Name"),
+            ],
+        ),
+        (
+            format!("/admin/templates/{template}/map"),
+            vec![("category", "offers")],
+        ),
+        (format!("/admin/templates/{template}/unmap"), vec![]),
         (
             "/admin/users".into(),
             vec![

@@ -7,6 +7,7 @@ mod compliance;
 mod csrf;
 mod guard;
 mod import;
+mod numbers;
 mod people;
 mod roles;
 mod sessions;

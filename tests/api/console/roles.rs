@@ -32,6 +32,15 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users", Who::Admin),
     ("POST", "/admin/users/{id}/disable", Who::Admin),
     ("POST", "/admin/users/{id}/enable", Who::Admin),
+    ("GET", "/admin/numbers", Who::Admin),
+    ("POST", "/admin/numbers", Who::Admin),
+    ("GET", "/admin/numbers/{id}", Who::Admin),
+    ("POST", "/admin/numbers/{id}", Who::Admin),
+    ("POST", "/admin/numbers/{id}/test", Who::Admin),
+    ("GET", "/admin/templates", Who::Admin),
+    ("POST", "/admin/templates/import", Who::Admin),
+    ("POST", "/admin/templates/{id}/map", Who::Admin),
+    ("POST", "/admin/templates/{id}/unmap", Who::Admin),
     ("GET", "/admin/audit", Who::Compliance),
     ("GET", "/admin/ledger", Who::Compliance),
     ("GET", "/admin/ledger/export", Who::Compliance),
@@ -149,6 +158,8 @@ struct Ids {
     import: String,
     user: String,
     setup: String,
+    number: String,
+    template: String,
 }
 
 impl Ids {
@@ -156,6 +167,10 @@ impl Ids {
     fn url(&self, route: &str) -> String {
         let url = if route.starts_with("/admin/users/") {
             route.replace("{id}", &self.user)
+        } else if route.starts_with("/admin/numbers/") {
+            route.replace("{id}", &self.number)
+        } else if route.starts_with("/admin/templates/") {
+            route.replace("{id}", &self.template)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
         } else {
@@ -203,8 +218,17 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     .await
     .unwrap()
     .id;
+    app.register_template("walk_update", "UTILITY", "order_updates")
+        .await;
+    let (number, template): (String, String) =
+        sqlx::query_as("SELECT business_number_id, id FROM templates WHERE name = 'walk_update'")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
     Ids {
         pretend,
+        number,
+        template,
         contact: person.contact_id,
         wa_id: person.wa_id,
         event,
@@ -232,8 +256,8 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 /// What a refused request must leave as it was.
-async fn state(app: &TestApp) -> [i64; 6] {
-    let mut counts = [0; 6];
+async fn state(app: &TestApp) -> [i64; 8] {
+    let mut counts = [0; 8];
     for (n, sql) in [
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM imports",
@@ -241,6 +265,8 @@ async fn state(app: &TestApp) -> [i64; 6] {
         "SELECT COUNT(*) FROM ledger_verifications",
         "SELECT COUNT(*) FROM users",
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
+        "SELECT COUNT(*) FROM business_numbers",
+        "SELECT COUNT(*) FROM templates WHERE consent_category IS NULL",
     ]
     .into_iter()
     .enumerate()
@@ -311,12 +337,19 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
             | "/admin/users"
             | "/login"
             | "/sandbox/people"
-            | "/sandbox/{contact}/write",
+            | "/sandbox/{contact}/write"
+            | "/admin/numbers"
+            | "/admin/numbers/{id}"
+            | "/admin/templates/{id}/map",
         ) => (422, None),
         // A tap names its button; without one there is nothing to send.
         ("POST", "/sandbox/{contact}/tap") => (400, None),
         // No such entry point: back to the phone, which says so.
         ("POST", "/sandbox/{contact}/scan") => (303, Some("/sandbox/")),
+        ("POST", "/admin/numbers/{id}/test") => (200, None),
+        ("POST", "/admin/templates/import" | "/admin/templates/{id}/unmap") => {
+            (303, Some("/admin/templates"))
+        }
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }

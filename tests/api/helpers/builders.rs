@@ -22,6 +22,7 @@ pub fn new_number(phone_number_id: &str, display_number: &str) -> NewNumber {
         rate_per_second: None,
         rate_burst: None,
         messaging_limit: None,
+        waba_id: None,
     }
 }
 

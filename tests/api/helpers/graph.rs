@@ -19,6 +19,13 @@ pub const ONPREM_ID: &str = "300000000000003";
 /// The app secrets Meta signs the two numbers' webhooks with.
 pub const CLOUD_APP_SECRET: &str = "cloud-number-app-secret";
 pub const ONPREM_APP_SECRET: &str = "onprem-number-app-secret";
+/// The WhatsApp Business Account the Cloud API number belongs to.
+pub const WABA_ID: &str = "500000000000005";
+/// Meta's verified name and display number of the Cloud API number.
+pub const VERIFIED_NAME: &str = "Acme Test Shop";
+pub const META_DISPLAY_NUMBER: &str = "+34 911 23 45 67";
+/// Templates a page of `GET /{waba}/message_templates` holds at most.
+pub const TEMPLATES_PAGE: usize = 2;
 
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -34,6 +41,7 @@ struct Script {
     counter: Arc<AtomicU64>,
     invalid_contacts: Arc<Mutex<Vec<String>>>,
     read_receipts: Arc<Mutex<Vec<Request>>>,
+    templates: Arc<Mutex<Vec<Value>>>,
 }
 
 fn meta_error(status: u16, code: i64, message: &str) -> ResponseTemplate {
@@ -101,8 +109,68 @@ fn check_read_receipt(body: &Value) -> Result<(), String> {
 
 struct CloudResponder(Script);
 
+/// Meta's GET endpoints the console uses, with the token checked first as Meta
+/// does: the phone number (`GET /{version}/{phone_number_id}`) and the business
+/// account's templates (`GET /{version}/{waba_id}/message_templates`, paged by
+/// `after` cursors, `TEMPLATES_PAGE` to a page, with `paging.next` while more
+/// follow).
+fn cloud_get(script: &Script, req: &Request) -> ResponseTemplate {
+    let auth = req
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {TOKEN}")) {
+        return meta_error(
+            401,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
+    }
+    let path = req.url.path();
+    if path == format!("/v23.0/{CLOUD_ID}") {
+        return ResponseTemplate::new(200).set_body_json(json!({
+            "verified_name": VERIFIED_NAME, "code_verification_status": "VERIFIED",
+            "display_phone_number": META_DISPLAY_NUMBER, "quality_rating": "GREEN", "id": CLOUD_ID}));
+    }
+    if path == format!("/v23.0/{WABA_ID}/message_templates") {
+        let all = script.templates.lock().unwrap().clone();
+        let query: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
+        let after = query
+            .iter()
+            .find(|(k, _)| k == "after")
+            .map(|(_, v)| v.clone());
+        let start = match after {
+            None => 0,
+            Some(cursor) => match cursor.strip_prefix("cursor-").and_then(|n| n.parse().ok()) {
+                Some(n) => n,
+                None => return meta_error(400, 100, "Invalid parameter: after"),
+            },
+        };
+        let end = (start + TEMPLATES_PAGE).min(all.len());
+        let mut paging = json!({"cursors": {"before": format!("cursor-{start}"), "after": format!("cursor-{end}")}});
+        if end < all.len() {
+            paging["next"] = json!(format!(
+                "https://graph.facebook.com/v23.0/{WABA_ID}/message_templates?limit={TEMPLATES_PAGE}&after=cursor-{end}"
+            ));
+        }
+        return ResponseTemplate::new(200)
+            .set_body_json(json!({"data": all[start.min(end)..end], "paging": paging}));
+    }
+    let id = path.trim_start_matches("/v23.0/");
+    meta_error(
+        400,
+        100,
+        &format!(
+            "Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+        ),
+    )
+}
+
 impl Respond for CloudResponder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        if req.method.as_str() == "GET" {
+            return cloud_get(&self.0, req);
+        }
         if req.method.as_str() != "POST" || req.url.path() != format!("/v23.0/{CLOUD_ID}/messages")
         {
             return meta_error(400, 100, "Unsupported post request");
@@ -206,6 +274,11 @@ impl StandIn {
         self.script.counter.load(Ordering::SeqCst)
     }
 
+    /// The templates of the business account, as Meta lists them.
+    pub fn set_templates(&self, templates: Vec<Value>) {
+        *self.script.templates.lock().unwrap() = templates;
+    }
+
     /// The read receipts the stand-in accepted, as they arrived.
     pub fn read_receipts(&self) -> Vec<Request> {
         self.script.read_receipts.lock().unwrap().clone()
@@ -226,6 +299,10 @@ impl Respond for OnpremResponder {
         };
         if key != Some(ONPREM_KEY) {
             return onprem_error(401, 1005, "Access denied");
+        }
+        if req.method.as_str() == "GET" && req.url.path() == "/v1/health" {
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"health": {"gateway_status": "connected"}}));
         }
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return onprem_error(400, 1000, "Invalid JSON");

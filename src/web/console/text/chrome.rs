@@ -29,6 +29,8 @@ pub struct Menu {
     pub import: &'static str,
     pub staff: &'static str,
     pub sandbox: &'static str,
+    pub numbers: &'static str,
+    pub templates: &'static str,
     pub your_account: &'static str,
 }
 
@@ -58,5 +60,7 @@ pub(super) const MENU_EN: Menu = Menu {
     import: "Import consents",
     staff: "Staff",
     sandbox: "Phone simulator",
+    numbers: "Numbers",
+    templates: "Templates",
     your_account: "Your account",
 };

@@ -23,11 +23,13 @@ mod home;
 mod import;
 mod ledger;
 mod ledger_verify;
+mod numbers;
 mod person;
 mod receipt;
 mod sandbox;
 mod setup;
 mod sign_in;
+mod templates;
 
 pub use account::Account;
 pub use accounts::Accounts;
@@ -40,11 +42,13 @@ pub use home::{Chart, Home};
 pub use import::Import;
 pub use ledger::Ledger;
 pub use ledger_verify::LedgerVerify;
+pub use numbers::Numbers;
 pub use person::Person;
 pub use receipt::Receipt;
 pub use sandbox::Sandbox;
 pub use setup::Setup;
 pub use sign_in::SignIn;
+pub use templates::Templates;
 
 pub struct ConsoleText {
     pub chrome: Chrome,
@@ -65,6 +69,8 @@ pub struct ConsoleText {
     pub erasure: Erasure,
     pub import: Import,
     pub sandbox: Sandbox,
+    pub numbers: Numbers,
+    pub templates: Templates,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -86,4 +92,6 @@ pub static EN: ConsoleText = ConsoleText {
     erasure: erasure::EN,
     import: import::EN,
     sandbox: sandbox::EN,
+    numbers: numbers::EN,
+    templates: templates::EN,
 };
