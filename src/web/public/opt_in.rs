@@ -68,7 +68,8 @@ pub async fn show(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let form = find(&page, &services, &slug).await?;
-    forms::viewed(&services.db, &form.slug)
+    let (_, shown) = form.text_in(page.locale);
+    forms::viewed(&services.db, &form.slug, &shown.notice_id)
         .await
         .map_err(|e| page.internal(e))?;
     let prefilled = asked.t.as_deref().and_then(|t| {
