@@ -42,6 +42,8 @@ pub struct FormPage {
     double_opt_in: bool,
     action: String,
     errors: FieldErrors,
+    /// A staff preview: where its settings are (sending is turned off).
+    preview: Option<String>,
 }
 
 #[derive(Template)]
@@ -231,8 +233,34 @@ async fn form_page(
         double_opt_in: form.double_opt_in,
         action,
         errors,
+        preview: None,
         page,
     })
+}
+
+/// The form as people see it, for staff: the same page in the language asked
+/// for, counting no view; its button is turned off and the form posts nowhere
+/// that records anything (the preview answers only GET).
+pub async fn preview(
+    page: Page,
+    req: &HttpRequest,
+    services: &Services,
+    form: &Form,
+) -> Result<HttpResponse, PageError> {
+    let country = default_country(req, page.locale);
+    let mut view = form_page(
+        page,
+        services,
+        form,
+        country,
+        String::new(),
+        &[],
+        FieldErrors::default(),
+    )
+    .await?;
+    view.action = format!("/admin/forms/{}/preview", form.slug);
+    view.preview = Some(format!("/admin/forms/{}", form.slug));
+    Ok(render(StatusCode::OK, &view))
 }
 
 /// The form may be shown in a frame on the origins it lists, and nowhere else.

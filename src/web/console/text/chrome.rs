@@ -27,6 +27,7 @@ pub struct Menu {
     pub blocked: &'static str,
     pub audit_log: &'static str,
     pub import: &'static str,
+    pub forms: &'static str,
     pub staff: &'static str,
     pub your_account: &'static str,
 }
@@ -55,6 +56,7 @@ pub(super) const MENU_EN: Menu = Menu {
     blocked: "Blocked sends",
     audit_log: "Audit log",
     import: "Import consents",
+    forms: "Forms",
     staff: "Staff",
     your_account: "Your account",
 };

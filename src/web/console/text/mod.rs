@@ -19,6 +19,7 @@ mod blocked;
 mod chrome;
 mod erasure;
 mod filters;
+mod forms;
 mod home;
 mod import;
 mod ledger;
@@ -35,6 +36,7 @@ pub use blocked::Blocked;
 pub use chrome::{Chrome, Menu};
 pub use erasure::Erasure;
 pub use filters::Filters;
+pub use forms::Forms;
 pub use home::{Chart, Home};
 pub use import::Import;
 pub use ledger::Ledger;
@@ -62,6 +64,7 @@ pub struct ConsoleText {
     pub receipt: Receipt,
     pub erasure: Erasure,
     pub import: Import,
+    pub forms: Forms,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -82,4 +85,5 @@ pub static EN: ConsoleText = ConsoleText {
     receipt: receipt::EN,
     erasure: erasure::EN,
     import: import::EN,
+    forms: forms::EN,
 };
