@@ -20,6 +20,8 @@ enum Who {
     Anyone,
     /// Compliance staff and admins.
     Compliance,
+    /// Marketers and admins.
+    Marketing,
     Admin,
 }
 
@@ -57,6 +59,11 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/import", Who::Compliance),
     ("GET", "/admin/import/{id}", Who::Compliance),
     ("GET", "/admin/import/{id}/rejected.csv", Who::Compliance),
+    ("GET", "/admin/forms", Who::Marketing),
+    ("POST", "/admin/forms", Who::Marketing),
+    ("GET", "/admin/forms/{slug}", Who::Marketing),
+    ("POST", "/admin/forms/{slug}", Who::Marketing),
+    ("GET", "/admin/forms/{slug}/preview", Who::Marketing),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
@@ -68,6 +75,7 @@ fn may(role: Role, who: Who) -> bool {
     match who {
         Who::Public | Who::Anyone => true,
         Who::Compliance => matches!(role, Role::Compliance | Role::Admin),
+        Who::Marketing => matches!(role, Role::Marketer | Role::Admin),
         Who::Admin => role == Role::Admin,
     }
 }
@@ -134,6 +142,7 @@ struct Ids {
     import: String,
     user: String,
     setup: String,
+    form: String,
 }
 
 impl Ids {
@@ -148,6 +157,7 @@ impl Ids {
                 .replace("{id}", &self.contact)
                 .replace("{event}", &self.event)
                 .replace("{token}", &self.setup)
+                .replace("{slug}", &self.form)
         };
         if route == "/admin/ledger/export" {
             format!("{url}?format=csv")
@@ -179,7 +189,9 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     finish(app, &import).await;
     app.add_staff("target@acme.example", Role::Marketer, PASSWORD)
         .await;
+    let form = app.with_form(form_body("walked")).await;
     Ids {
+        form: form["slug"].as_str().unwrap().to_owned(),
         contact: person.contact_id,
         wa_id: person.wa_id,
         event,
@@ -199,8 +211,8 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 /// What a refused request must leave as it was.
-async fn state(app: &TestApp) -> [i64; 6] {
-    let mut counts = [0; 6];
+async fn state(app: &TestApp) -> [i64; 8] {
+    let mut counts = [0; 8];
     for (n, sql) in [
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM imports",
@@ -208,6 +220,8 @@ async fn state(app: &TestApp) -> [i64; 6] {
         "SELECT COUNT(*) FROM ledger_verifications",
         "SELECT COUNT(*) FROM users",
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
+        "SELECT COUNT(*) FROM forms",
+        "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM forms",
     ]
     .into_iter()
     .enumerate()
@@ -272,7 +286,10 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
     match (method, route) {
         (_, "/setup/{token}") => (410, None),
         ("GET", _) => (200, None),
-        ("POST", "/admin/account" | "/admin/users" | "/login") => (422, None),
+        (
+            "POST",
+            "/admin/account" | "/admin/users" | "/login" | "/admin/forms" | "/admin/forms/{slug}",
+        ) => (422, None),
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }
@@ -395,7 +412,7 @@ async fn compliance_staff_open_their_routes_and_get_a_403_page_on_the_admin_ones
 }
 
 #[tokio::test]
-async fn a_marketer_opens_home_and_account_and_gets_a_403_page_elsewhere() {
+async fn a_marketer_opens_home_account_and_the_marketing_pages_and_gets_a_403_page_elsewhere() {
     walk(Some(Role::Marketer)).await;
 }
 
