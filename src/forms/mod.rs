@@ -361,7 +361,17 @@ pub async fn figures(db: &Db) -> anyhow::Result<Vec<Figures>> {
     Ok(rows
         .into_iter()
         .map(
-            |(slug, title, business_number_id, double, views, submissions, granted, confirmations, expiries)| {
+            |(
+                slug,
+                title,
+                business_number_id,
+                double,
+                views,
+                submissions,
+                granted,
+                confirmations,
+                expiries,
+            )| {
                 Figures {
                     slug,
                     title,

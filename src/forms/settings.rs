@@ -576,7 +576,10 @@ mod tests {
     #[test]
     fn origins_are_bare_scheme_and_host_and_each_bad_one_is_named() {
         let mut problems = Problems::default();
-        let raw = ["https://shop.example/".to_owned(), "http://localhost:3000".to_owned()];
+        let raw = [
+            "https://shop.example/".to_owned(),
+            "http://localhost:3000".to_owned(),
+        ];
         assert_eq!(
             origins(&raw, &mut problems),
             Some(vec![
@@ -594,7 +597,11 @@ mod tests {
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["frame_ancestors[0]", "frame_ancestors[2]", "frame_ancestors[3]"]
+            [
+                "frame_ancestors[0]",
+                "frame_ancestors[2]",
+                "frame_ancestors[3]"
+            ]
         );
     }
 }

@@ -123,10 +123,7 @@ impl Typed {
     }
 
     fn origin_list(&self) -> Vec<String> {
-        self.origins
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect()
+        self.origins.split_whitespace().map(str::to_owned).collect()
     }
 }
 
@@ -569,7 +566,11 @@ async fn edit_page(
         summary: (t.summary)(
             &form.slug,
             &number,
-            if form.double_opt_in { t.double } else { t.single },
+            if form.double_opt_in {
+                t.double
+            } else {
+                t.single
+            },
         ),
         embed: opt_in::embed_html(&url, &own.title),
         has_origins: !form.frame_ancestors.is_empty(),
@@ -590,7 +591,14 @@ pub async fn edit(
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
     let form = found(&page, &services, &slug).await?;
-    let view = edit_page(page, &services, &form, &Typed::of(&form), FieldErrors::default()).await?;
+    let view = edit_page(
+        page,
+        &services,
+        &form,
+        &Typed::of(&form),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &view))
 }
 

@@ -195,7 +195,11 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
         ]
     };
     let mut new_form = form_fields("New form");
-    new_form.extend([("number", number.as_str()), ("slug", "new-form"), ("language", "en")]);
+    new_form.extend([
+        ("number", number.as_str()),
+        ("slug", "new-form"),
+        ("language", "en"),
+    ]);
     let forms_before = app.count("forms").await;
 
     let new_password = "a brand new password";

@@ -178,7 +178,9 @@ pub(super) const EN: Forms = Forms {
     created: |url| format!("The form is ready at {url}."),
     saved: "Saved.",
     saved_new_version: |version| {
-        format!("Saved. The notice is now version {version}; people who saw an earlier one keep the record of it.")
+        format!(
+            "Saved. The notice is now version {version}; people who saw an earlier one keep the record of it."
+        )
     },
     nothing_changed: "Nothing to save: the form was already so.",
     all_forms: "All forms",

@@ -64,7 +64,10 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
         // The first try leaves out the title: it comes back marked.
         browser.fill("#slug", &slug).await;
         browser
-            .fill("#notice_en", "Acme may message you about what you tick. Reply STOP to stop.")
+            .fill(
+                "#notice_en",
+                "Acme may message you about what you tick. Reply STOP to stop.",
+            )
             .await;
         browser.tick("#category-offers").await;
         browser.tick("#opt-in-single").await;
@@ -90,7 +93,9 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
         browser.assert_clean_console().await;
         let text = body_text(&browser).await;
         assert!(
-            text.contains(&format!("The form is ready at https://assent.example/f/{slug}.")),
+            text.contains(&format!(
+                "The form is ready at https://assent.example/f/{slug}."
+            )),
             "on the {name}: {text}"
         );
         // The copy buttons are there once the script has run.
@@ -112,15 +117,25 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
 
         browser.click("a[href$='/preview']").await;
         browser.assert_clean_console().await;
-        let heading = browser.eval("return document.querySelector('h1').innerText;").await;
+        let heading = browser
+            .eval("return document.querySelector('h1').innerText;")
+            .await;
         assert_eq!(heading, "Spring offers", "on the {name}");
         let off = browser
             .eval("return document.querySelector('button[type=submit]').disabled;")
             .await;
         assert_eq!(off, true, "sending is off in the preview on the {name}");
-        assert!(body_text(&browser).await.contains("Preview: this is the form as people see it."));
+        assert!(
+            body_text(&browser)
+                .await
+                .contains("Preview: this is the form as people see it.")
+        );
         shot(&mut browser, "form-preview").await;
-        assert_eq!(tallies(&app, &slug).await.0, 0, "no view counted on the {name}");
+        assert_eq!(
+            tallies(&app, &slug).await.0,
+            0,
+            "no view counted on the {name}"
+        );
     }
     browser.close().await;
     assert_eq!(app.count("forms").await, 2);

@@ -58,7 +58,11 @@ async fn post(app: &TestApp, path: &str, fields: &[(&str, String)]) -> reqwest::
 }
 
 /// `fields` with `name` set to `value` (every occurrence of it dropped first).
-fn with(fields: &[(&'static str, String)], name: &'static str, value: &str) -> Vec<(&'static str, String)> {
+fn with(
+    fields: &[(&'static str, String)],
+    name: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
     let mut out: Vec<_> = fields.iter().filter(|(k, _)| *k != name).cloned().collect();
     out.push((name, value.to_owned()));
     out

@@ -91,7 +91,10 @@ async fn a_marketer_creates_a_form_with_its_translation_and_it_is_audited() {
     assert_eq!(status, 200);
     assert_eq!(form["title"], "Spring news from Acme");
     assert_eq!(form["language"], "en");
-    assert_eq!(form["translations"]["es"]["title"], "Novedades de primavera");
+    assert_eq!(
+        form["translations"]["es"]["title"],
+        "Novedades de primavera"
+    );
     assert!(form["translations"].get("pt").is_none(), "{form}");
     assert_eq!(form["categories"], json!(["offers", "product_news"]));
     assert_eq!(form["double_opt_in"], true);
@@ -103,7 +106,9 @@ async fn a_marketer_creates_a_form_with_its_translation_and_it_is_audited() {
     assert_eq!(form["notice_version"], "spring-v1");
 
     // Its link and embed code, to copy from read-only fields.
-    assert!(page.contains(r#"<input id="form-link" type="text" readonly value="https://assent.example/f/spring">"#));
+    assert!(page.contains(
+        r#"<input id="form-link" type="text" readonly value="https://assent.example/f/spring">"#
+    ));
     assert_eq!(element_text(&page, "form-embed"), form["embed_html"]);
     assert!(!page.contains("<iframe"), "the snippet is shown, not run");
     assert!(page.contains(r#"data-copy="form-embed" hidden"#));
@@ -155,13 +160,20 @@ async fn bad_input_comes_back_with_what_was_typed_a_message_beside_each_field_an
     fields = with(&fields, "title_en", "  ");
     fields = with(&fields, "notice_es", "");
     fields = with(&fields, "title_pt", "<script>alert(1)</script>");
-    fields = with(&fields, "origins", "https://shop.example/page\nhttps://ok.example");
+    fields = with(
+        &fields,
+        "origins",
+        "https://shop.example/page\nhttps://ok.example",
+    );
     let r = post(&app, "/admin/forms", &fields).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("Please correct what is marked below."));
     for (id, says) in [
-        ("slug-error", "Must be 3 to 64 lowercase letters, digits or '-'"),
+        (
+            "slug-error",
+            "Must be 3 to 64 lowercase letters, digits or '-'",
+        ),
         ("title_en-error", "Must not be empty."),
         ("notice_es-error", "Must not be empty."),
         ("notice_pt-error", "Must not be empty."),
@@ -182,7 +194,9 @@ async fn bad_input_comes_back_with_what_was_typed_a_message_beside_each_field_an
     assert!(page.contains(r#"value="Novedades de primavera""#));
     assert!(decoded(&page).contains(r#"value="<script>alert(1)</script>""#));
     assert!(!page.contains("<script>alert"));
-    assert!(element_text(&page, "origins").contains("https://shop.example/page https://ok.example"));
+    assert!(
+        element_text(&page, "origins").contains("https://shop.example/page https://ok.example")
+    );
     assert!(!page.contains("checked>"), "no category was ticked");
     assert_eq!(app.count("forms").await, 0);
     assert_eq!(app.count("notices").await, notices);
@@ -191,7 +205,12 @@ async fn bad_input_comes_back_with_what_was_typed_a_message_beside_each_field_an
     // An address another form has is refused beside the address.
     let r = post(&app, "/admin/forms", &filled("spring")).await;
     assert_eq!(r.status(), 303);
-    let r = post(&app, "/admin/forms", &with(&filled("spring"), "title_en", "Another")).await;
+    let r = post(
+        &app,
+        "/admin/forms",
+        &with(&filled("spring"), "title_en", "Another"),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert_eq!(
@@ -256,11 +275,19 @@ async fn changing_the_words_makes_a_new_notice_version_listed_with_its_views_and
         .filter(|(k, _)| *k != "category")
         .collect();
     fields.push(("category", "offers".into()));
-    fields = with(&fields, "notice_en", "Acme may message you about offers. Reply STOP to stop.");
+    fields = with(
+        &fields,
+        "notice_en",
+        "Acme may message you about offers. Reply STOP to stop.",
+    );
     fields = with(&fields, "title_es", "");
     fields = with(&fields, "notice_es", "");
     fields = with(&fields, "title_pt", "Novidades da Acme");
-    fields = with(&fields, "notice_pt", "A Acme pode enviar ofertas. Responda SAIR para parar.");
+    fields = with(
+        &fields,
+        "notice_pt",
+        "A Acme pode enviar ofertas. Responda SAIR para parar.",
+    );
     fields = with(&fields, "opt_in", "single");
     let r = post(&app, "/admin/forms/join", &fields).await;
     assert_eq!(r.status(), 303);
@@ -272,14 +299,23 @@ async fn changing_the_words_makes_a_new_notice_version_listed_with_its_views_and
     );
     let versions = rows(&page, "Published (UTC)");
     assert_eq!(versions.len(), 2, "{versions:?}");
-    assert!(versions[0][0].starts_with("Version 2 (current) join-v2"), "{versions:?}");
+    assert!(
+        versions[0][0].starts_with("Version 2 (current) join-v2"),
+        "{versions:?}"
+    );
     assert_eq!(versions[0][2..], ["English: 0 Portuguese: 0", "0"]);
-    assert!(versions[1][0].starts_with("Version 1 join-v1"), "{versions:?}");
+    assert!(
+        versions[1][0].starts_with("Version 1 join-v1"),
+        "{versions:?}"
+    );
     assert_eq!(versions[1][2..], ["English: 2 Spanish: 1", "3"]);
     assert!(versions[1][1].starts_with(&crate::console::compliance::today()));
 
     let (_, form) = app.get_json("/api/v1/forms/join", Some(&app.api_key)).await;
-    assert_eq!(form["notice"], "Acme may message you about offers. Reply STOP to stop.");
+    assert_eq!(
+        form["notice"],
+        "Acme may message you about offers. Reply STOP to stop."
+    );
     assert_eq!(form["notice_version"], "join-v2");
     assert_eq!(form["categories"], json!(["offers"]));
     assert_eq!(form["double_opt_in"], false);
@@ -334,7 +370,8 @@ async fn a_bad_change_comes_back_with_what_was_typed_and_changes_nothing() {
 async fn tap_confirm(app: &TestApp, wa_id: &str) {
     let message = json!({"type": "button", "button": {"payload": "assent_confirm", "text": "Confirm"},
                          "context": {"from": "12025550100", "id": "wamid.welcome"}});
-    app.webhook(&inbound_message(wa_id, &wamid(), message)).await;
+    app.webhook(&inbound_message(wa_id, &wamid(), message))
+        .await;
     app.settle().await;
 }
 
@@ -373,13 +410,38 @@ async fn the_figures_are_what_happened_views_submissions_confirmations_and_conve
     assert_eq!(
         rows(&list, "Conversion"),
         vec![
-            vec!["News from Acme on WhatsApp double opt-in", "/f/join", "3", "2", "1", "0", "1", "33.3%"],
-            vec!["Offers at once single opt-in", "/f/once", "1", "1", "0", "0", "1", "100%"],
+            vec![
+                "News from Acme on WhatsApp double opt-in",
+                "/f/join",
+                "3",
+                "2",
+                "1",
+                "0",
+                "1",
+                "33.3%"
+            ],
+            vec![
+                "Offers at once single opt-in",
+                "/f/once",
+                "1",
+                "1",
+                "0",
+                "0",
+                "1",
+                "100%"
+            ],
         ]
     );
     let page = html(&app, "/admin/forms/join", 200).await;
     let said = text(&page);
-    for figure in ["3 Views", "2 Submissions", "1 Confirmations", "0 Expiries", "1 Opt-ins", "33.3% Conversion"] {
+    for figure in [
+        "3 Views",
+        "2 Submissions",
+        "1 Confirmations",
+        "0 Expiries",
+        "1 Opt-ins",
+        "33.3% Conversion",
+    ] {
         assert!(said.contains(figure), "{figure} in {said}");
     }
     let versions = rows(&page, "Published (UTC)");
@@ -410,13 +472,19 @@ async fn the_preview_shows_the_public_page_counts_no_view_and_records_nothing() 
 
     let preview = html(&app, "/admin/forms/join/preview", 200).await;
     let said = text(&preview);
-    assert!(said.contains("Preview: this is the form as people see it."), "{said}");
+    assert!(
+        said.contains("Preview: this is the form as people see it."),
+        "{said}"
+    );
     assert!(said.contains("News from Acme on WhatsApp"));
     assert!(said.contains("Acme will send you WhatsApp messages about the topics you choose."));
     assert!(preview.contains(r#"<input type="checkbox" id="category-offers" name="category" value="offers" aria-describedby"#), "unticked");
     assert!(preview.contains(r#"<button type="submit" disabled>"#));
     assert!(preview.contains(r#"action="/admin/forms/join/preview""#));
-    assert!(preview.contains(r#"href="/admin/forms/join""#), "back to the settings");
+    assert!(
+        preview.contains(r#"href="/admin/forms/join""#),
+        "back to the settings"
+    );
     let spanish = html(&app, "/admin/forms/join/preview?lang=es", 200).await;
     assert!(text(&spanish).contains("Novedades de Acme por WhatsApp"));
 
@@ -452,8 +520,14 @@ async fn words_with_markup_are_shown_as_typed_never_run() {
     body["title"] = json!(r#"<b>Bold</b> & "quoted" <script>x()</script>"#);
     app.with_form(body).await;
     signed_in(&app, Role::Marketer).await;
-    let (_, form) = app.get_json("/api/v1/forms/markup", Some(&app.api_key)).await;
-    for path in ["/admin/forms", "/admin/forms/markup", "/admin/forms/markup/preview"] {
+    let (_, form) = app
+        .get_json("/api/v1/forms/markup", Some(&app.api_key))
+        .await;
+    for path in [
+        "/admin/forms",
+        "/admin/forms/markup",
+        "/admin/forms/markup/preview",
+    ] {
         let page = html(&app, path, 200).await;
         assert!(!page.contains("<b>Bold"), "{path}");
         assert!(!page.contains("<script>x()"), "{path}");
