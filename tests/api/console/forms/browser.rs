@@ -113,6 +113,25 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
                 .starts_with(&format!(r#"<iframe src="https://assent.example/f/{slug}""#)),
             "{embed}"
         );
+        browser.tick("button[data-copy='form-link']").await;
+        let mut said = serde_json::Value::Null;
+        for _ in 0..50 {
+            said = browser
+                .eval("return document.querySelector('button[data-copy=form-link] + .copied').innerText;")
+                .await;
+            if said != "" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            said == "Copied."
+                || said
+                    .as_str()
+                    .unwrap()
+                    .starts_with("The browser did not allow copying"),
+            "the copy button answers on the {name}: {said}"
+        );
         shot(&mut browser, "form-settings").await;
 
         browser.click("a[href$='/preview']").await;

@@ -111,7 +111,7 @@ async fn a_marketer_creates_a_form_with_its_translation_and_it_is_audited() {
     ));
     assert_eq!(element_text(&page, "form-embed"), form["embed_html"]);
     assert!(!page.contains("<iframe"), "the snippet is shown, not run");
-    assert!(page.contains(r#"data-copy="form-embed" hidden"#));
+    assert!(page.contains(r#"data-copy="form-embed" data-copied="Copied.""#));
 
     let entries = form_entries(&app).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
