@@ -3,10 +3,15 @@
 //! versioned: a changed text is a new version (kept with the notices, in every
 //! language the form has), and the ledger names the version each person saw.
 //! `settings` checks what a business asks for; this module reads and writes it.
+//! A form's figures (views, submissions, opt-ins, expiries, and views per notice
+//! version) are tallies moved when each thing happens, so reading them costs the
+//! same whatever the traffic (`figures`, `versions`).
 
 mod settings;
 
-pub use settings::{FormChange, FormError, NewForm, Texts, Welcome, create, update};
+pub use settings::{
+    FormChange, FormError, NewForm, Problem, Problems, Texts, Updated, Welcome, create, update,
+};
 
 use crate::db::Db;
 use crate::domain::{CategoryList, Language, Locale, TemplateName};
@@ -48,12 +53,36 @@ pub struct FormText {
     pub notice_sha256: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+/// A form's tallies. Nobody, no address and no time is kept with them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FormStats {
+    /// Times the public page was shown (a staff preview is not a view).
     pub views: i64,
+    /// Forms sent that passed the checks (whoever the number belongs to).
     pub submissions: i64,
+    /// Submissions whose consent held at once: the form was single opt-in.
+    pub granted: i64,
+    /// Double opt-ins confirmed in WhatsApp.
     pub confirmations: i64,
+    /// Double opt-ins never confirmed, expired.
     pub expiries: i64,
+}
+
+impl FormStats {
+    /// People whose consent the form brought into force: granted at once, or
+    /// confirmed.
+    pub fn opt_ins(&self) -> i64 {
+        self.granted + self.confirmations
+    }
+
+    /// Opt-ins per view, to four decimals; 0 before the first view.
+    pub fn conversion(&self) -> f64 {
+        if self.views > 0 {
+            (self.opt_ins() as f64 / self.views as f64 * 10_000.0).round() / 10_000.0
+        } else {
+            0.0
+        }
+    }
 }
 
 impl Form {
@@ -105,6 +134,7 @@ struct Row {
     notice_version: i64,
     views: i64,
     submissions: i64,
+    granted: i64,
     confirmations: i64,
     expiries: i64,
     created_at: i64,
@@ -112,7 +142,8 @@ struct Row {
 }
 
 const COLUMNS: &str = "id, business_number_id, slug, language, categories, double_opt_in, welcome_template, \
-     welcome_language, frame_ancestors, notice_version, views, submissions, confirmations, expiries, created_at, updated_at";
+     welcome_language, frame_ancestors, notice_version, views, submissions, granted, confirmations, expiries, \
+     created_at, updated_at";
 
 async fn complete(conn: &mut AnyConnection, row: Row) -> anyhow::Result<Form> {
     let label = version_label(&row.slug, row.notice_version);
@@ -163,6 +194,7 @@ async fn complete(conn: &mut AnyConnection, row: Row) -> anyhow::Result<Form> {
         stats: FormStats {
             views: row.views,
             submissions: row.submissions,
+            granted: row.granted,
             confirmations: row.confirmations,
             expiries: row.expiries,
         },
@@ -265,6 +297,8 @@ async fn write_texts(
 pub enum Counter {
     Views,
     Submissions,
+    /// A submission of a single opt-in form recorded consent.
+    Granted,
     Confirmations,
     Expiries,
 }
@@ -274,6 +308,7 @@ pub async fn count(conn: &mut AnyConnection, slug: &str, counter: Counter) -> an
     let sql = match counter {
         Counter::Views => "UPDATE forms SET views = views + 1 WHERE slug = $1",
         Counter::Submissions => "UPDATE forms SET submissions = submissions + 1 WHERE slug = $1",
+        Counter::Granted => "UPDATE forms SET granted = granted + 1 WHERE slug = $1",
         Counter::Confirmations => {
             "UPDATE forms SET confirmations = confirmations + 1 WHERE slug = $1"
         }
@@ -283,10 +318,125 @@ pub async fn count(conn: &mut AnyConnection, slug: &str, counter: Counter) -> an
     Ok(())
 }
 
-/// Counts a view of the form's page.
-pub async fn viewed(db: &Db, slug: &str) -> anyhow::Result<()> {
+/// Counts a view of the form's public page, and of the notice version (in the
+/// language) it showed.
+pub async fn viewed(db: &Db, slug: &str, notice_id: &str) -> anyhow::Result<()> {
     let mut w = db.write().await?;
     count(&mut w, slug, Counter::Views).await?;
+    sqlx::query(
+        "INSERT INTO notice_views (notice_id, views) VALUES ($1, 1) \
+         ON CONFLICT (notice_id) DO UPDATE SET views = notice_views.views + 1",
+    )
+    .bind(notice_id)
+    .execute(&mut *w)
+    .await?;
     w.commit().await?;
     Ok(())
+}
+
+/// One form's figures, with what names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub slug: String,
+    /// The title in the form's own language, at the current notice version.
+    pub title: String,
+    pub business_number_id: String,
+    pub double_opt_in: bool,
+    pub stats: FormStats,
+}
+
+/// Every form's figures (views, submissions, opt-ins, confirmations, expiries),
+/// oldest form first: one query, whatever the traffic.
+pub async fn figures(db: &Db) -> anyhow::Result<Vec<Figures>> {
+    type Row = (String, String, String, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT f.slug, COALESCE(n.title, f.slug), f.business_number_id, f.double_opt_in, \
+         f.views, f.submissions, f.granted, f.confirmations, f.expiries \
+         FROM forms f LEFT JOIN notices n ON n.form_id = f.id AND n.language = f.language \
+         AND n.version = f.slug || '-v' || CAST(f.notice_version AS TEXT) \
+         ORDER BY f.created_at, f.slug",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                slug,
+                title,
+                business_number_id,
+                double,
+                views,
+                submissions,
+                granted,
+                confirmations,
+                expiries,
+            )| {
+                Figures {
+                    slug,
+                    title,
+                    business_number_id,
+                    double_opt_in: double != 0,
+                    stats: FormStats {
+                        views,
+                        submissions,
+                        granted,
+                        confirmations,
+                        expiries,
+                    },
+                }
+            },
+        )
+        .collect())
+}
+
+/// A notice version of a form: its words per language, and how often each was shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub number: i64,
+    /// The label the ledger records (`{slug}-vN`).
+    pub label: String,
+    pub created_at: i64,
+    /// (language, notice id, SHA-256, views), by language.
+    pub languages: Vec<(Locale, String, String, i64)>,
+    /// Views of the form while this version was shown, in every language.
+    pub views: i64,
+}
+
+/// The form's notice versions, newest first.
+pub async fn versions(db: &Db, form: &Form) -> anyhow::Result<Vec<Version>> {
+    let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT n.version, n.language, n.id, n.sha256, n.created_at, COALESCE(v.views, 0) \
+         FROM notices n LEFT JOIN notice_views v ON v.notice_id = n.id WHERE n.form_id = $1",
+    )
+    .bind(&form.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let prefix = format!("{}-v", form.slug);
+    let mut versions: BTreeMap<i64, Version> = BTreeMap::new();
+    for (label, language, id, sha256, created_at, views) in rows {
+        let (Some(number), Ok(locale)) = (
+            label
+                .strip_prefix(&prefix)
+                .and_then(|n| n.parse::<i64>().ok()),
+            Locale::parse(&language),
+        ) else {
+            continue;
+        };
+        let v = versions.entry(number).or_insert_with(|| Version {
+            number,
+            label: label.clone(),
+            created_at,
+            languages: Vec::new(),
+            views: 0,
+        });
+        v.created_at = v.created_at.min(created_at);
+        v.views += views;
+        v.languages.push((locale, id, sha256, views));
+    }
+    let mut all: Vec<Version> = versions.into_values().rev().collect();
+    for v in &mut all {
+        v.languages.sort();
+    }
+    Ok(all)
 }

@@ -163,6 +163,11 @@ async fn handle(s: &Services, job: &Claimed) -> anyhow::Result<()> {
         .bind(&job.claim_id)
         .execute(&mut *tx)
         .await?;
+        if !form.double_opt_in {
+            // Consent holds at once: an opt-in of the form's (a double opt-in's
+            // is counted when it is confirmed).
+            forms::count(&mut tx, &form.slug, forms::Counter::Granted).await?;
+        }
         tx.commit().await?;
         s.forward_wake.notify_one();
     }

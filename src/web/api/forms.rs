@@ -67,7 +67,11 @@ fn pairs(t: BTreeMap<String, TextsIn>) -> BTreeMap<String, (String, String)> {
 
 fn refused(e: FormError) -> ApiError {
     match e {
-        FormError::Invalid { field, problem } => ApiError::field(&field, problem),
+        // The API names one problem per answer: the first, in the order of the fields.
+        FormError::Invalid(problems) => match problems.first() {
+            Some(p) => ApiError::field(&p.field, &p.problem),
+            None => ApiError::field("(body)", "is not a valid form"),
+        },
         e @ (FormError::Exists(_) | FormError::Changed(_)) => {
             ApiError::new(StatusCode::CONFLICT, 100, "Conflict", e.to_string())
         }
@@ -93,11 +97,6 @@ fn view(form: &Form, public_url: &str) -> Value {
         .collect();
     let url = format!("{public_url}/f/{}", form.slug);
     let submissions = form.stats.submissions;
-    let conversion = if form.stats.views > 0 {
-        submissions as f64 / form.stats.views as f64
-    } else {
-        0.0
-    };
     json!({
         "slug": form.slug,
         "url": url,
@@ -117,7 +116,8 @@ fn view(form: &Form, public_url: &str) -> Value {
             "submissions": submissions,
             "confirmations": form.stats.confirmations,
             "expiries": form.stats.expiries,
-            "conversion": conversion,
+            "opt_ins": form.stats.opt_ins(),
+            "conversion": form.stats.conversion(),
         },
         "created_at": rfc3339(form.created_at),
         "updated_at": rfc3339(form.updated_at),
@@ -141,7 +141,7 @@ pub async fn create(
         welcome_template: (b.welcome_template.name, b.welcome_template.language),
         frame_ancestors: b.frame_ancestors,
     };
-    let form = forms::create(&services.db, &key.number, new)
+    let form = forms::create(&services.db, &key.doer(), &key.number, new)
         .await
         .map_err(refused)?;
     Ok(HttpResponse::Created().json(view(&form, &services.public_url)))
@@ -178,15 +178,16 @@ pub async fn change(
         title: b.title,
         notice: b.notice,
         translations: b.translations.map(pairs),
+        drop_translations: Vec::new(),
         categories: b.categories,
         double_opt_in: b.double_opt_in,
         welcome_template: b.welcome_template.map(|w| (w.name, w.language)),
         frame_ancestors: b.frame_ancestors,
     };
-    let form = forms::update(&services.db, &key.number, &slug, change)
+    let updated = forms::update(&services.db, &key.doer(), &key.number, &slug, change)
         .await
         .map_err(refused)?;
-    Ok(HttpResponse::Ok().json(view(&form, &services.public_url)))
+    Ok(HttpResponse::Ok().json(view(&updated.form, &services.public_url)))
 }
 
 #[derive(Deserialize)]

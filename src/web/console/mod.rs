@@ -12,6 +12,7 @@ mod chart;
 mod dates;
 mod erasure;
 mod filters;
+mod forms;
 mod home;
 mod import;
 mod ledger;
@@ -43,6 +44,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/blocked", |m| m.blocked, Area::Compliance),
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
+    ("/admin/forms", |m| m.forms, Area::Marketing),
     ("/admin/users", |m| m.staff, Area::Admin),
     ("/admin/numbers", |m| m.numbers, Area::Admin),
     ("/admin/templates", |m| m.templates, Area::Admin),
@@ -184,6 +186,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/import/{id}/rejected.csv")
                 .get(import::rejected_csv)
                 .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/forms")
+                .get(forms::list)
+                .post(forms::create)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/forms/{slug}")
+                .get(forms::edit)
+                .post(forms::change)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/forms/{slug}/preview")
+                .get(forms::preview)
+                .for_staff(Area::Marketing),
         );
 }
 

@@ -4,7 +4,7 @@
 mod entry_points;
 mod landing;
 mod notice;
-mod opt_in;
+pub(crate) mod opt_in;
 mod preferences;
 
 use super::assets;

@@ -41,6 +41,8 @@ pub struct FormPage {
     double_opt_in: bool,
     action: String,
     errors: FieldErrors,
+    /// A staff preview: where its settings are (sending is turned off).
+    preview: Option<String>,
 }
 
 #[derive(Template)]
@@ -67,7 +69,8 @@ pub async fn show(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let form = find(&page, &services, &slug).await?;
-    forms::viewed(&services.db, &form.slug)
+    let (_, shown) = form.text_in(page.locale);
+    forms::viewed(&services.db, &form.slug, &shown.notice_id)
         .await
         .map_err(|e| page.internal(e))?;
     let prefilled = asked.t.as_deref().and_then(|t| {
@@ -229,8 +232,34 @@ async fn form_page(
         double_opt_in: form.double_opt_in,
         action,
         errors,
+        preview: None,
         page,
     })
+}
+
+/// The form as people see it, for staff: the same page in the language asked
+/// for, counting no view; its button is turned off and the form posts nowhere
+/// that records anything (the preview answers only GET).
+pub async fn preview(
+    page: Page,
+    req: &HttpRequest,
+    services: &Services,
+    form: &Form,
+) -> Result<HttpResponse, PageError> {
+    let country = default_country(req, page.locale);
+    let mut view = form_page(
+        page,
+        services,
+        form,
+        country,
+        String::new(),
+        &[],
+        FieldErrors::default(),
+    )
+    .await?;
+    view.action = format!("/admin/forms/{}/preview", form.slug);
+    view.preview = Some(format!("/admin/forms/{}", form.slug));
+    Ok(render(StatusCode::OK, &view))
 }
 
 /// The form may be shown in a frame on the origins it lists, and nowhere else.

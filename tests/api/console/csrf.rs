@@ -183,14 +183,36 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
 
     app.register_template("csrf_update", "UTILITY", "order_updates")
         .await;
-    let (number, template): (String, String) =
+    let (_, template): (String, String) =
         sqlx::query_as("SELECT business_number_id, id FROM templates WHERE name = 'csrf_update'")
             .fetch_one(&app.raw_db().pool)
             .await
             .unwrap();
+    // An opt-in form to change, and the number a new one belongs to.
+    app.with_form(form_body("join")).await;
+    let number = super::compliance::sandbox_id(&app).await;
+    let welcome = format!("{WELCOME}/en");
+    let form_fields = |title: &'static str| {
+        vec![
+            ("title_en", title),
+            ("notice_en", "Acme may message you. Reply STOP to stop."),
+            ("category", "offers"),
+            ("opt_in", "double"),
+            ("welcome", welcome.as_str()),
+        ]
+    };
+    let mut new_form = form_fields("New form");
+    new_form.extend([
+        ("number", number.as_str()),
+        ("slug", "new-form"),
+        ("language", "en"),
+    ]);
+    let forms_before = app.count("forms").await;
 
     let new_password = "a brand new password";
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/admin/forms".into(), new_form),
+        ("/admin/forms/join".into(), form_fields("Changed title")),
         (
             format!("/admin/numbers/{number}"),
             vec![
@@ -247,6 +269,7 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
                 audit_before,
                 "{path} {wrong:?}"
             );
+            assert_eq!(app.count("forms").await, forms_before, "{path} {wrong:?}");
         }
     }
     assert!(
@@ -268,6 +291,9 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
         "password changed"
     );
     assert!(get("newbie@acme.example").0.starts_with("newbie"), "added");
+    assert_eq!(app.count("forms").await, forms_before + 1, "the form made");
+    let (_, join) = app.get_json("/api/v1/forms/join", Some(&app.api_key)).await;
+    assert_eq!(join["title"], "Changed title");
     assert!(get("tess@acme.example").3, "tess disabled");
     assert!(!get("dora@acme.example").3, "dora enabled");
 }

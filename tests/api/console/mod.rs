@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod compliance;
 mod csrf;
+mod forms;
 mod guard;
 mod import;
 mod numbers;

@@ -20,6 +20,8 @@ enum Who {
     Anyone,
     /// Compliance staff and admins.
     Compliance,
+    /// Marketers and admins.
+    Marketing,
     Admin,
 }
 
@@ -72,6 +74,11 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/sandbox/{contact}/write", Who::Anyone),
     ("POST", "/sandbox/{contact}/tap", Who::Anyone),
     ("POST", "/sandbox/{contact}/scan", Who::Anyone),
+    ("GET", "/admin/forms", Who::Marketing),
+    ("POST", "/admin/forms", Who::Marketing),
+    ("GET", "/admin/forms/{slug}", Who::Marketing),
+    ("POST", "/admin/forms/{slug}", Who::Marketing),
+    ("GET", "/admin/forms/{slug}/preview", Who::Marketing),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
@@ -83,6 +90,7 @@ fn may(role: Role, who: Who) -> bool {
     match who {
         Who::Public | Who::Anyone => true,
         Who::Compliance => matches!(role, Role::Compliance | Role::Admin),
+        Who::Marketing => matches!(role, Role::Marketer | Role::Admin),
         Who::Admin => role == Role::Admin,
     }
 }
@@ -160,6 +168,7 @@ struct Ids {
     setup: String,
     number: String,
     template: String,
+    form: String,
 }
 
 impl Ids {
@@ -179,6 +188,7 @@ impl Ids {
                 .replace("{id}", &self.contact)
                 .replace("{event}", &self.event)
                 .replace("{token}", &self.setup)
+                .replace("{slug}", &self.form)
         };
         if route == "/admin/ledger/export" {
             format!("{url}?format=csv")
@@ -225,10 +235,12 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
             .fetch_one(&app.raw_db().pool)
             .await
             .unwrap();
+    let form = app.with_form(form_body("walked")).await;
     Ids {
         pretend,
         number,
         template,
+        form: form["slug"].as_str().unwrap().to_owned(),
         contact: person.contact_id,
         wa_id: person.wa_id,
         event,
@@ -256,9 +268,9 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 /// What a refused request must leave as it was.
-async fn state(app: &TestApp) -> [i64; 8] {
-    let mut counts = [0; 8];
-    for (n, sql) in [
+async fn state(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM imports",
         "SELECT COUNT(*) FROM contacts",
@@ -267,15 +279,15 @@ async fn state(app: &TestApp) -> [i64; 8] {
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
         "SELECT COUNT(*) FROM business_numbers",
         "SELECT COUNT(*) FROM templates WHERE consent_category IS NULL",
+        "SELECT COUNT(*) FROM forms",
+        "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM forms",
     ]
-    .into_iter()
-    .enumerate()
     {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
             .await
             .unwrap();
-        counts[n] = c;
+        counts.push(c);
     }
     counts
 }
@@ -340,7 +352,9 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
             | "/sandbox/{contact}/write"
             | "/admin/numbers"
             | "/admin/numbers/{id}"
-            | "/admin/templates/{id}/map",
+            | "/admin/templates/{id}/map"
+            | "/admin/forms"
+            | "/admin/forms/{slug}",
         ) => (422, None),
         // A tap names its button; without one there is nothing to send.
         ("POST", "/sandbox/{contact}/tap") => (400, None),
@@ -472,7 +486,7 @@ async fn compliance_staff_open_their_routes_and_get_a_403_page_on_the_admin_ones
 }
 
 #[tokio::test]
-async fn a_marketer_opens_home_and_account_and_gets_a_403_page_elsewhere() {
+async fn a_marketer_opens_home_account_and_the_marketing_pages_and_gets_a_403_page_elsewhere() {
     walk(Some(Role::Marketer)).await;
 }
 

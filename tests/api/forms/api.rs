@@ -37,7 +37,7 @@ async fn a_form_is_created_with_its_link_embed_snippet_and_first_notice_version(
     assert_eq!(form["frame_ancestors"], json!([]));
     assert_eq!(
         form["stats"],
-        json!({"views": 0, "submissions": 0, "confirmations": 0, "expiries": 0, "conversion": 0.0})
+        json!({"views": 0, "submissions": 0, "confirmations": 0, "expiries": 0, "opt_ins": 0, "conversion": 0.0})
     );
 
     let (status, list) = app.get_json("/api/v1/forms", Some(&app.api_key)).await;

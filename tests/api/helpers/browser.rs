@@ -222,9 +222,13 @@ impl Browser {
                 self.viewport = viewport;
                 return;
             }
-            // The window is larger than the page area by its frame: grow it by that.
-            width += viewport.width.saturating_sub(inner_width);
-            height += viewport.height.saturating_sub(inner_height);
+            // The window is larger than the page area by its frame; a window
+            // that came out larger than asked (a wider page before) shrinks back.
+            let fit = |window: u32, want: u32, inner: u32| {
+                (i64::from(window) + i64::from(want) - i64::from(inner)).max(1) as u32
+            };
+            width = fit(width, viewport.width, inner_width);
+            height = fit(height, viewport.height, inner_height);
         }
         let got = self.inner_size().await;
         panic!("cannot make the viewport {viewport:?}: it is {got:?}");

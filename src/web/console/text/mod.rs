@@ -19,6 +19,7 @@ mod blocked;
 mod chrome;
 mod erasure;
 mod filters;
+mod forms;
 mod home;
 mod import;
 mod ledger;
@@ -38,6 +39,7 @@ pub use blocked::Blocked;
 pub use chrome::{Chrome, Menu};
 pub use erasure::Erasure;
 pub use filters::Filters;
+pub use forms::Forms;
 pub use home::{Chart, Home};
 pub use import::Import;
 pub use ledger::Ledger;
@@ -71,6 +73,7 @@ pub struct ConsoleText {
     pub sandbox: Sandbox,
     pub numbers: Numbers,
     pub templates: Templates,
+    pub forms: Forms,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -94,4 +97,5 @@ pub static EN: ConsoleText = ConsoleText {
     sandbox: sandbox::EN,
     numbers: numbers::EN,
     templates: templates::EN,
+    forms: forms::EN,
 };
