@@ -4,8 +4,10 @@
 //! language the form has), and the ledger names the version each person saw.
 //! `settings` checks what a business asks for; this module reads and writes it.
 
+mod figures;
 mod settings;
 
+pub use figures::{FormFigures, figures};
 pub use settings::{FormChange, FormError, NewForm, Texts, Welcome, create, update};
 
 use crate::db::Db;

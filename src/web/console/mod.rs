@@ -10,6 +10,8 @@ mod audit_log;
 mod blocked;
 mod chart;
 mod dates;
+mod entry_point;
+mod entry_points;
 mod erasure;
 mod filters;
 mod home;
@@ -40,6 +42,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/blocked", |m| m.blocked, Area::Compliance),
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
+    ("/admin/entry-points", |m| m.entry_points, Area::Marketing),
     ("/admin/users", |m| m.staff, Area::Admin),
 ];
 
@@ -141,6 +144,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/import/{id}/rejected.csv")
                 .get(import::rejected_csv)
                 .for_staff(Area::Compliance),
+        )
+        .service(
+            Endpoint::new("/entry-points")
+                .get(entry_points::list)
+                .post(entry_points::create)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}")
+                .get(entry_point::show)
+                .post(entry_point::edit)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}/qr.png")
+                .get(entry_point::qr_png)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}/qr.svg")
+                .get(entry_point::qr_svg)
+                .for_staff(Area::Marketing),
         );
 }
 

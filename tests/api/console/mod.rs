@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod compliance;
 mod csrf;
+mod entry_points;
 mod guard;
 mod import;
 mod people;

@@ -20,6 +20,8 @@ enum Who {
     Anyone,
     /// Compliance staff and admins.
     Compliance,
+    /// Marketers and admins.
+    Marketing,
     Admin,
 }
 
@@ -57,6 +59,12 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/import", Who::Compliance),
     ("GET", "/admin/import/{id}", Who::Compliance),
     ("GET", "/admin/import/{id}/rejected.csv", Who::Compliance),
+    ("GET", "/admin/entry-points", Who::Marketing),
+    ("POST", "/admin/entry-points", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}", Who::Marketing),
+    ("POST", "/admin/entry-points/{code}", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}/qr.png", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}/qr.svg", Who::Marketing),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
@@ -68,6 +76,7 @@ fn may(role: Role, who: Who) -> bool {
     match who {
         Who::Public | Who::Anyone => true,
         Who::Compliance => matches!(role, Role::Compliance | Role::Admin),
+        Who::Marketing => matches!(role, Role::Marketer | Role::Admin),
         Who::Admin => role == Role::Admin,
     }
 }
@@ -134,6 +143,7 @@ struct Ids {
     import: String,
     user: String,
     setup: String,
+    entry_point: String,
 }
 
 impl Ids {
@@ -143,6 +153,8 @@ impl Ids {
             route.replace("{id}", &self.user)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
+        } else if route.starts_with("/admin/entry-points/") {
+            route.replace("{code}", &self.entry_point)
         } else {
             route
                 .replace("{id}", &self.contact)
@@ -179,6 +191,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     finish(app, &import).await;
     app.add_staff("target@acme.example", Role::Marketer, PASSWORD)
         .await;
+    app.entry_point("WALK-1", &["offers"], "en").await;
     Ids {
         contact: person.contact_id,
         wa_id: person.wa_id,
@@ -186,6 +199,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         import,
         user: user_id(app, "target@acme.example").await,
         setup,
+        entry_point: "WALK-1".into(),
     }
 }
 
@@ -199,8 +213,8 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 /// What a refused request must leave as it was.
-async fn state(app: &TestApp) -> [i64; 6] {
-    let mut counts = [0; 6];
+async fn state(app: &TestApp) -> [i64; 7] {
+    let mut counts = [0; 7];
     for (n, sql) in [
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM imports",
@@ -208,6 +222,7 @@ async fn state(app: &TestApp) -> [i64; 6] {
         "SELECT COUNT(*) FROM ledger_verifications",
         "SELECT COUNT(*) FROM users",
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
+        "SELECT COUNT(*) FROM entry_points",
     ]
     .into_iter()
     .enumerate()
@@ -272,7 +287,14 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
     match (method, route) {
         (_, "/setup/{token}") => (410, None),
         ("GET", _) => (200, None),
-        ("POST", "/admin/account" | "/admin/users" | "/login") => (422, None),
+        (
+            "POST",
+            "/admin/account"
+            | "/admin/users"
+            | "/login"
+            | "/admin/entry-points"
+            | "/admin/entry-points/{code}",
+        ) => (422, None),
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }
@@ -347,8 +369,11 @@ async fn walk(role: Option<Role>) {
                     assert!(to.starts_with(goes), "{said}");
                     assert!(!to.starts_with("/login?"), "{said}");
                 }
-                let download =
-                    url.contains("/export") || url.contains(".json") || url.ends_with(".csv");
+                let download = url.contains("/export")
+                    || url.contains(".json")
+                    || url.ends_with(".csv")
+                    || url.ends_with(".png")
+                    || url.ends_with(".svg");
                 if want == 200 && !download {
                     assert!(body.contains("<h1"), "{said}: a page");
                 }
@@ -395,7 +420,7 @@ async fn compliance_staff_open_their_routes_and_get_a_403_page_on_the_admin_ones
 }
 
 #[tokio::test]
-async fn a_marketer_opens_home_and_account_and_gets_a_403_page_elsewhere() {
+async fn a_marketer_opens_home_account_and_marketing_and_gets_a_403_page_elsewhere() {
     walk(Some(Role::Marketer)).await;
 }
 

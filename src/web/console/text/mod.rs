@@ -17,6 +17,7 @@ mod accounts;
 mod audit_log;
 mod blocked;
 mod chrome;
+mod entry_points;
 mod erasure;
 mod filters;
 mod home;
@@ -33,6 +34,7 @@ pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use blocked::Blocked;
 pub use chrome::{Chrome, Menu};
+pub use entry_points::EntryPoints;
 pub use erasure::Erasure;
 pub use filters::Filters;
 pub use home::{Chart, Home};
@@ -62,6 +64,7 @@ pub struct ConsoleText {
     pub receipt: Receipt,
     pub erasure: Erasure,
     pub import: Import,
+    pub entry_points: EntryPoints,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -82,4 +85,5 @@ pub static EN: ConsoleText = ConsoleText {
     receipt: receipt::EN,
     erasure: erasure::EN,
     import: import::EN,
+    entry_points: entry_points::EN,
 };
