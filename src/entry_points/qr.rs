@@ -18,7 +18,10 @@ pub const PRINT_SIZES: [(&str, u32); 3] = [("small", 600), ("medium", 1200), ("l
 
 /// The pixel width of a print size by its name.
 pub fn print_size(name: &str) -> Option<u32> {
-    PRINT_SIZES.iter().find(|(n, _)| *n == name).map(|(_, px)| *px)
+    PRINT_SIZES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, px)| *px)
 }
 
 /// `data` as a QR code at level Q; `None` when it is too long for one (only a

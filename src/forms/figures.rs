@@ -38,9 +38,21 @@ impl FormFigures {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct Row {
+    business_number_id: String,
+    slug: String,
+    title: Option<String>,
+    double_opt_in: i64,
+    views: i64,
+    submissions: i64,
+    confirmations: i64,
+    expiries: i64,
+}
+
 /// Every form of every number, oldest first.
 pub async fn figures(db: &Db) -> anyhow::Result<Vec<FormFigures>> {
-    let rows: Vec<(String, String, Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT f.business_number_id, f.slug, n.title, f.double_opt_in, f.views, f.submissions, \
          f.confirmations, f.expiries FROM forms f LEFT JOIN notices n ON n.form_id = f.id \
          AND n.language = f.language AND n.version = f.slug || '-v' || CAST(f.notice_version AS TEXT) \
@@ -51,14 +63,17 @@ pub async fn figures(db: &Db) -> anyhow::Result<Vec<FormFigures>> {
     Ok(rows
         .into_iter()
         .map(|r| FormFigures {
-            business_number_id: r.0,
-            title: r.2.filter(|t| !t.is_empty()).unwrap_or_else(|| r.1.clone()),
-            slug: r.1,
-            double_opt_in: r.3 != 0,
-            views: r.4,
-            submissions: r.5,
-            confirmations: r.6,
-            expiries: r.7,
+            business_number_id: r.business_number_id,
+            title: r
+                .title
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| r.slug.clone()),
+            slug: r.slug,
+            double_opt_in: r.double_opt_in != 0,
+            views: r.views,
+            submissions: r.submissions,
+            confirmations: r.confirmations,
+            expiries: r.expiries,
         })
         .collect())
 }

@@ -109,11 +109,7 @@ pub fn per_day(
     title: impl Fn(&str, i64, bool) -> String,
     description: String,
 ) -> DayChart {
-    let max = days
-        .iter()
-        .map(|(_, [a, b])| *a.max(b))
-        .max()
-        .unwrap_or(0);
+    let max = days.iter().map(|(_, [a, b])| *a.max(b)).max().unwrap_or(0);
     let (top_value, step) = match axis {
         Axis::Percent if max <= 100 => (100, 25),
         _ => scale(max),
@@ -156,7 +152,7 @@ pub fn per_day(
     let dates = days
         .iter()
         .enumerate()
-        .filter(|(i, _)| (last - i) % 7 == 0)
+        .filter(|(i, _)| (last - i).is_multiple_of(7))
         .map(|(i, (day, _))| match i == last {
             true => DateLabel {
                 x: RIGHT,

@@ -227,7 +227,12 @@ async fn view(
     }
 }
 
-type Gathered = (Vec<Row>, Vec<NumberChoice>, Vec<CompareRow>, Vec<CategoryChoice>);
+type Gathered = (
+    Vec<Row>,
+    Vec<NumberChoice>,
+    Vec<CompareRow>,
+    Vec<CategoryChoice>,
+);
 
 async fn gather(page: &Page, services: &Services, typed: &Typed) -> anyhow::Result<Gathered> {
     let all = numbers::list(&services.db).await?;

@@ -57,23 +57,34 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
         checked(&mut browser, "entry-points").await;
 
         browser.fill("#code", &code).await;
-        browser.fill("#name", &format!("Poster for the {name}")).await;
+        browser
+            .fill("#name", &format!("Poster for the {name}"))
+            .await;
         browser.tick("#category-offers").await;
-        browser.fill("#prefilled_text", "Hola, quiero las ofertas").await;
+        browser
+            .fill("#prefilled_text", "Hola, quiero las ofertas")
+            .await;
         browser.click("button[value=preview]").await;
         let link = browser
             .eval("return document.getElementById('preview-link').href;")
             .await;
         assert_eq!(
             link.as_str().unwrap(),
-            format!("{WA_ME}Hola%2C%20quiero%20las%20ofertas%20%28QR%2D{}%29", name.to_uppercase()),
+            format!(
+                "{WA_ME}Hola%2C%20quiero%20las%20ofertas%20%28QR%2D{}%29",
+                name.to_uppercase()
+            ),
             "on the {name}"
         );
         checked(&mut browser, "entry-points-preview").await;
 
         browser.click("button[value=create]").await;
         let at = browser.eval("return location.pathname;").await;
-        assert_eq!(at, format!("/admin/entry-points/{code}").as_str(), "on the {name}");
+        assert_eq!(
+            at,
+            format!("/admin/entry-points/{code}").as_str(),
+            "on the {name}"
+        );
         let tracking = format!("https://assent.example/l/{code}");
         let shown = browser
             .eval("return document.getElementById('tracking-link').textContent;")

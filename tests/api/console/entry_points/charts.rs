@@ -68,7 +68,10 @@ async fn an_entry_point_nobody_used_has_its_charts_and_tables_of_zeros() {
     let page = html(&app, "/admin/entry-points/QUIET-1").await;
     for id in ["visits", "answers", "conversion"] {
         assert!(bars(&page, id).is_empty(), "{id}: no bar");
-        assert!(page.contains(&format!(r#"<title id="{id}-title">"#)), "{id}");
+        assert!(
+            page.contains(&format!(r#"<title id="{id}-title">"#)),
+            "{id}"
+        );
         let rows = table(&page, &format!("{id}-table"));
         assert_eq!(rows.len(), 30, "{id}: a row per day");
         assert_eq!(rows[0].0, today(), "{id}: newest first");
@@ -111,13 +114,19 @@ async fn a_busy_entry_points_charts_and_tables_show_what_happened_today() {
     let day = today();
     assert_eq!(
         bars(&page, "visits"),
-        [format!("{day}: 5 visits"), format!("{day}: 4 chats started")]
+        [
+            format!("{day}: 5 visits"),
+            format!("{day}: 4 chats started")
+        ]
     );
     assert_eq!(
         bars(&page, "answers"),
         [format!("{day}: 2 accepted"), format!("{day}: 1 declined")]
     );
-    assert_eq!(bars(&page, "conversion"), [format!("{day}: 50% conversion")]);
+    assert_eq!(
+        bars(&page, "conversion"),
+        [format!("{day}: 50% conversion")]
+    );
     // The hatched bar is the second series, and the legend says which is which.
     assert!(page.contains(r#"class="out" fill="url(#visits-hatch)""#));
     assert!(page.contains("Visits (solid): 5") && page.contains("Chats started (hatched): 4"));
@@ -134,9 +143,17 @@ async fn a_busy_entry_points_charts_and_tables_show_what_happened_today() {
         (day.clone(), vec!["4".into(), "2".into(), "50%".into()])
     );
     // The totals since it was made agree.
-    for (label, n) in [("Visits", "5"), ("Chats started", "4"), ("Accepted", "2"), ("Declined", "1"), ("Conversion", "50%")] {
+    for (label, n) in [
+        ("Visits", "5"),
+        ("Chats started", "4"),
+        ("Accepted", "2"),
+        ("Declined", "1"),
+        ("Conversion", "50%"),
+    ] {
         assert!(
-            page.contains(&format!(r#"<span class="label">{label}</span><strong>{n}</strong>"#)),
+            page.contains(&format!(
+                r#"<span class="label">{label}</span><strong>{n}</strong>"#
+            )),
             "{label}: {page}"
         );
     }
@@ -149,7 +166,10 @@ async fn a_busy_entry_points_charts_and_tables_show_what_happened_today() {
     .unwrap();
     assert_eq!(
         rows,
-        [("BUSY-1".into(), 5, 4, 2, 1), ("OTHER-1".into(), 1, 1, 0, 0)]
+        [
+            ("BUSY-1".into(), 5, 4, 2, 1),
+            ("OTHER-1".into(), 1, 1, 0, 0)
+        ]
     );
     // The list agrees with the page.
     let list = html(&app, "/admin/entry-points").await;

@@ -7,7 +7,9 @@ use crate::helpers::chat::{person, press, text};
 /// The rows of the comparison table: (name, kind, reached, started, opted in,
 /// conversion).
 fn compared(page: &str) -> Vec<Vec<String>> {
-    let start = page.find(r#"class="compare""#).expect("the comparison table");
+    let start = page
+        .find(r#"class="compare""#)
+        .expect("the comparison table");
     let body = &page[start..];
     let body = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
     body.split("<tr>")
@@ -53,7 +55,11 @@ async fn entry_points_and_forms_are_compared_by_conversion() {
     let r = app
         .submit_form("newsletter", "ES", "612345670", &["offers"])
         .await;
-    assert!(r.status().is_success() || r.status() == 303, "{}", r.status());
+    assert!(
+        r.status().is_success() || r.status() == 303,
+        "{}",
+        r.status()
+    );
 
     let page = html(&app, "/admin/entry-points").await;
     let rows = compared(&page);
@@ -61,10 +67,31 @@ async fn entry_points_and_forms_are_compared_by_conversion() {
     assert_eq!(
         rows,
         [
-            row(&["Campaign ALL-1 (ALL-1)", "Entry point", "1", "1", "1", "100%"]),
-            row(&["Campaign HALF-1 (HALF-1)", "Entry point", "0", "2", "1", "50%"]),
+            row(&[
+                "Campaign ALL-1 (ALL-1)",
+                "Entry point",
+                "1",
+                "1",
+                "1",
+                "100%"
+            ]),
+            row(&[
+                "Campaign HALF-1 (HALF-1)",
+                "Entry point",
+                "0",
+                "2",
+                "1",
+                "50%"
+            ]),
             // The form's view of /f/ when submitting counts too: five views.
-            row(&["News from Acme on WhatsApp (newsletter)", "Form", "5", "1", "0", "0%"]),
+            row(&[
+                "News from Acme on WhatsApp (newsletter)",
+                "Form",
+                "5",
+                "1",
+                "0",
+                "0%"
+            ]),
         ],
         "{page}"
     );

@@ -13,7 +13,10 @@ async fn the_png_downloads_come_in_print_sizes_and_read_back_as_the_tracking_lin
     let page = html(&app, "/admin/entry-points/PRINT-1").await;
     for (name, px) in [("small", 600), ("medium", 1200), ("large", 2400)] {
         let path = format!("/admin/entry-points/PRINT-1/qr.png?size={name}");
-        assert!(page.contains(&format!(r#"href="{}""#, path.replace('&', "&amp;"))), "{name}: linked");
+        assert!(
+            page.contains(&format!(r#"href="{}""#, path.replace('&', "&amp;"))),
+            "{name}: linked"
+        );
         let r = app.page(&path).await;
         assert_eq!(r.status(), 200, "{name}");
         assert_eq!(r.headers()["content-type"], "image/png");
@@ -29,9 +32,16 @@ async fn the_png_downloads_come_in_print_sizes_and_read_back_as_the_tracking_lin
     // Without a size: medium. A size not offered: 400.
     let r = app.page("/admin/entry-points/PRINT-1/qr.png").await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("medium-1200px"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("medium-1200px")
+    );
     assert_eq!(
-        app.page("/admin/entry-points/PRINT-1/qr.png?size=9999").await.status(),
+        app.page("/admin/entry-points/PRINT-1/qr.png?size=9999")
+            .await
+            .status(),
         400
     );
 }

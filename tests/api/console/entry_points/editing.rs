@@ -7,8 +7,7 @@ use super::*;
 const TEXT: &str = "Send me the spring offers, café";
 
 #[tokio::test]
-async fn a_marketer_previews_the_link_then_creates_the_entry_point_and_the_audit_log_names_them()
-{
+async fn a_marketer_previews_the_link_then_creates_the_entry_point_and_the_audit_log_names_them() {
     let app = TestApp::spawn().await;
     marketer(&app).await;
     let fields = [
@@ -26,10 +25,12 @@ async fn a_marketer_previews_the_link_then_creates_the_entry_point_and_the_audit
     let r = create(&app, &preview).await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    let link = format!(
-        "{WA_ME}Send%20me%20the%20spring%20offers%2C%20caf%C3%A9%20%28SPRING%2D26%29"
+    let link =
+        format!("{WA_ME}Send%20me%20the%20spring%20offers%2C%20caf%C3%A9%20%28SPRING%2D26%29");
+    assert!(
+        page.contains(&format!(r#"id="preview-link" href="{link}""#)),
+        "{page}"
     );
-    assert!(page.contains(&format!(r#"id="preview-link" href="{link}""#)), "{page}");
     assert!(page.contains("Send me the spring offers, café (SPRING-26)"));
     // What was typed stays in the form, and nothing is saved.
     assert!(page.contains(r#"value="SPRING-26""#));
@@ -37,7 +38,12 @@ async fn a_marketer_previews_the_link_then_creates_the_entry_point_and_the_audit
     assert!(page.contains(r#"value="product_news" checked"#));
     assert!(page.contains(r#"<option value="es" selected>"#));
     assert!(stored(&app).await.is_empty(), "a preview saves nothing");
-    assert!(audit(&app).await.iter().all(|a| a.1 != "entry_point.created"));
+    assert!(
+        audit(&app)
+            .await
+            .iter()
+            .all(|a| a.1 != "entry_point.created")
+    );
 
     // Created: to its page, with a word that it was.
     let mut create_it = fields.to_vec();
@@ -75,11 +81,17 @@ async fn a_marketer_previews_the_link_then_creates_the_entry_point_and_the_audit
     let (who, _, target, detail) = &created[0];
     assert_eq!(who, MARKETER);
     assert_eq!(target, "entry_point:SPRING-26");
-    assert!(detail.contains("Spring flyer") && detail.contains("offers,product_news"), "{detail}");
+    assert!(
+        detail.contains("Spring flyer") && detail.contains("offers,product_news"),
+        "{detail}"
+    );
 
     // The list shows it, with its figures.
     let list = html(&app, "/admin/entry-points").await;
-    assert!(list.contains(r#"<a href="/admin/entry-points/SPRING-26">SPRING-26</a>"#), "{list}");
+    assert!(
+        list.contains(r#"<a href="/admin/entry-points/SPRING-26">SPRING-26</a>"#),
+        "{list}"
+    );
     assert!(list.contains("offers, product_news"));
 }
 
@@ -109,11 +121,36 @@ async fn bad_input_comes_back_with_what_was_typed_and_changes_nothing() {
     app.entry_point("TAKEN-1", &["offers"], "en").await;
     let before = untouched(&app).await;
     for (code, categories, said, label) in [
-        ("no spaces!", Some("offers"), "Use 3 to 32 letters, digits, - or _", "bad code"),
-        ("ab", Some("offers"), "Use 3 to 32 letters, digits, - or _", "short code"),
-        ("TAKEN-1", Some("offers"), "Another entry point already has this code", "duplicate"),
-        ("FRESH-1", None, "Choose at least one category.", "no category"),
-        ("FRESH-1", Some("no_such_category"), "One of the categories no longer exists", "unknown category"),
+        (
+            "no spaces!",
+            Some("offers"),
+            "Use 3 to 32 letters, digits, - or _",
+            "bad code",
+        ),
+        (
+            "ab",
+            Some("offers"),
+            "Use 3 to 32 letters, digits, - or _",
+            "short code",
+        ),
+        (
+            "TAKEN-1",
+            Some("offers"),
+            "Another entry point already has this code",
+            "duplicate",
+        ),
+        (
+            "FRESH-1",
+            None,
+            "Choose at least one category.",
+            "no category",
+        ),
+        (
+            "FRESH-1",
+            Some("no_such_category"),
+            "One of the categories no longer exists",
+            "unknown category",
+        ),
     ] {
         let mut fields = vec![
             ("code", code),
@@ -127,10 +164,14 @@ async fn bad_input_comes_back_with_what_was_typed_and_changes_nothing() {
         assert_eq!(r.status(), 422, "{label}");
         let page = r.text().await.unwrap();
         assert!(page.contains(said), "{label}: {page}");
-        assert!(page.contains("Please correct what is marked below."), "{label}");
+        assert!(
+            page.contains("Please correct what is marked below."),
+            "{label}"
+        );
         let escaped = code.replace('!', "&#33;");
         assert!(
-            page.contains(&format!(r#"value="{code}""#)) || page.contains(&format!(r#"value="{escaped}""#)),
+            page.contains(&format!(r#"value="{code}""#))
+                || page.contains(&format!(r#"value="{escaped}""#)),
             "{label}: the code typed stays"
         );
         assert!(page.contains(r#"value="Autumn poster""#), "{label}");
@@ -141,11 +182,21 @@ async fn bad_input_comes_back_with_what_was_typed_and_changes_nothing() {
     // Without a name, too.
     let r = create(
         &app,
-        &[("code", "FRESH-2"), ("name", "  "), ("categories", "offers"), ("intent", "create")],
+        &[
+            ("code", "FRESH-2"),
+            ("name", "  "),
+            ("categories", "offers"),
+            ("intent", "create"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Give it a name of 1 to 100 characters."));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Give it a name of 1 to 100 characters.")
+    );
     // A bad code previews no link either.
     let r = create(
         &app,
@@ -174,20 +225,35 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
     let r = edit(
         &app,
         "SUMMER-1",
-        &[("name", "Beach poster"), ("categories", "offers"), ("prefilled_text", "Sun SUMMER-1 deals"), ("language", "en"), ("intent", "preview")],
+        &[
+            ("name", "Beach poster"),
+            ("categories", "offers"),
+            ("prefilled_text", "Sun SUMMER-1 deals"),
+            ("language", "en"),
+            ("intent", "preview"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    assert!(page.contains(&format!("{WA_ME}Sun%20SUMMER%2D1%20deals")), "{page}");
+    assert!(
+        page.contains(&format!("{WA_ME}Sun%20SUMMER%2D1%20deals")),
+        "{page}"
+    );
     assert!(page.contains(r#"value="Beach poster""#));
     assert_eq!(untouched(&app).await, before);
 
     // Bad edits: no category, a name too long; what was typed comes back.
     let long = "x".repeat(101);
     for (fields, said) in [
-        (vec![("name", "Beach poster"), ("prefilled_text", "Sun deals")], "Choose at least one category."),
-        (vec![("name", long.as_str()), ("categories", "offers")], "Give it a name of 1 to 100 characters."),
+        (
+            vec![("name", "Beach poster"), ("prefilled_text", "Sun deals")],
+            "Choose at least one category.",
+        ),
+        (
+            vec![("name", long.as_str()), ("categories", "offers")],
+            "Give it a name of 1 to 100 characters.",
+        ),
     ] {
         let mut fields = fields;
         fields.push(("intent", "save"));
@@ -195,7 +261,10 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
         assert_eq!(r.status(), 422, "{said}");
         let page = r.text().await.unwrap();
         assert!(page.contains(said), "{page}");
-        assert!(page.contains(&format!(r#"value="{}""#, fields[0].1)), "{said}: typed name kept");
+        assert!(
+            page.contains(&format!(r#"value="{}""#, fields[0].1)),
+            "{said}: typed name kept"
+        );
         assert_eq!(untouched(&app).await, before, "{said}");
     }
 
@@ -203,7 +272,14 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
     let r = edit(
         &app,
         "SUMMER-1",
-        &[("name", "Beach poster"), ("categories", "offers"), ("categories", "order_updates"), ("prefilled_text", "Sun deals"), ("language", "es"), ("intent", "save")],
+        &[
+            ("name", "Beach poster"),
+            ("categories", "offers"),
+            ("categories", "order_updates"),
+            ("prefilled_text", "Sun deals"),
+            ("language", "es"),
+            ("intent", "save"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -218,7 +294,11 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
             "es".into()
         )]
     );
-    assert!(html(&app, "/admin/entry-points/SUMMER-1").await.contains("Entry point SUMMER-1 saved."));
+    assert!(
+        html(&app, "/admin/entry-points/SUMMER-1")
+            .await
+            .contains("Entry point SUMMER-1 saved.")
+    );
     let changed: Vec<_> = audit(&app)
         .await
         .into_iter()
@@ -226,9 +306,13 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
         .collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
     let (who, _, target, detail) = &changed[0];
-    assert_eq!((who.as_str(), target.as_str()), (MARKETER, "entry_point:SUMMER-1"));
+    assert_eq!(
+        (who.as_str(), target.as_str()),
+        (MARKETER, "entry_point:SUMMER-1")
+    );
     assert!(
-        detail.contains("was: name \"Campaign SUMMER-1\"") && detail.contains("now: name \"Beach poster\""),
+        detail.contains("was: name \"Campaign SUMMER-1\"")
+            && detail.contains("now: name \"Beach poster\""),
         "{detail}"
     );
     // A person writing the new text is attributed to it.
@@ -236,7 +320,10 @@ async fn an_edit_is_saved_and_audited_and_a_bad_edit_changes_nothing() {
         .get_json("/api/v1/entry-points/SUMMER-1", Some(&app.api_key))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(ep["wa_me_url"], format!("{WA_ME}Sun%20deals%20%28SUMMER%2D1%29"));
+    assert_eq!(
+        ep["wa_me_url"],
+        format!("{WA_ME}Sun%20deals%20%28SUMMER%2D1%29")
+    );
 }
 
 #[tokio::test]
@@ -258,7 +345,12 @@ async fn edit_missing(app: &TestApp) -> u16 {
     let token = app.form_token("/admin/entry-points").await;
     app.post_form(
         "/admin/entry-points/NOPE-1",
-        &[("csrf_token", &token), ("name", "x"), ("categories", "offers"), ("intent", "save")],
+        &[
+            ("csrf_token", &token),
+            ("name", "x"),
+            ("categories", "offers"),
+            ("intent", "save"),
+        ],
     )
     .await
     .status()
@@ -268,12 +360,20 @@ async fn edit_missing(app: &TestApp) -> u16 {
 #[tokio::test]
 async fn the_menu_offers_entry_points_to_marketers_and_admins_only() {
     let app = TestApp::spawn().await;
-    for (role, shown) in [(Role::Admin, true), (Role::Compliance, false), (Role::Marketer, true)] {
+    for (role, shown) in [
+        (Role::Admin, true),
+        (Role::Compliance, false),
+        (Role::Marketer, true),
+    ] {
         let email = format!("menu-{}@acme.example", role.as_str());
         app.add_staff(&email, role, PASSWORD).await;
         let browser = app.visitor();
         assert_eq!(browser.sign_in(&email, PASSWORD).await.status(), 303);
         let page = browser.page("/admin").await.text().await.unwrap();
-        assert_eq!(page.contains(r#"href="/admin/entry-points""#), shown, "{role:?}");
+        assert_eq!(
+            page.contains(r#"href="/admin/entry-points""#),
+            shown,
+            "{role:?}"
+        );
     }
 }
