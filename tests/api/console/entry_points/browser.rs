@@ -97,6 +97,29 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
         assert!(qr[1].as_u64().unwrap() > 0, "the QR code drawn: {qr}");
         checked(&mut browser, "entry-point").await;
 
+        // Typing a new text into the edit form previews its link as one types
+        // (static/entry-point-preview.js asks the server), and saves nothing.
+        browser.fill("#prefilled_text", "Otra vez").await;
+        let want = format!("{WA_ME}Otra%20vez%20%28{}%29", code.replace('-', "%2D"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let shown = browser
+                .eval(
+                    "const a = document.getElementById('preview-link'); return a ? a.href : null;",
+                )
+                .await;
+            if shown == want.as_str() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "on the {name}: the live preview shows {shown}, not {want}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        browser.assert_clean_console().await;
+        browser.screenshot("entry-point-live-preview").await;
+
         // The download, as the browser fetches the page's own link (the small print size).
         let got = browser
             .eval(
@@ -128,6 +151,10 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
         checked(&mut browser, "entry-point-charts").await;
     }
     browser.close().await;
+    assert!(
+        stored(&app).await.iter().all(|e| !e.3.contains("Otra vez")),
+        "a live preview saves nothing"
+    );
     assert_eq!(
         stored(&app).await.len(),
         3,
