@@ -1,37 +1,42 @@
 //! Every form's anonymous counters in one read, for comparisons across forms
-//! (and with entry points): views, submissions, confirmations, expiries, and
-//! who opted in.
+//! (and with entry points). A stand-in with the shape of the forms console's
+//! `forms::figures` (branch forms-console, which also tallies single opt-in
+//! grants): when both are merged, theirs replaces this file.
 
 use crate::db::Db;
 
-/// One form's figures, with its title in its own language.
+/// One form's figures, with what names it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FormFigures {
-    pub business_number_id: String,
+pub struct Figures {
     pub slug: String,
+    /// The title in the form's own language, at the current notice version.
     pub title: String,
+    pub business_number_id: String,
     pub double_opt_in: bool,
+    pub stats: FigureStats,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FigureStats {
     pub views: i64,
     pub submissions: i64,
+    /// Submissions whose consent held at once (single opt-in).
+    pub granted: i64,
     pub confirmations: i64,
     pub expiries: i64,
 }
 
-impl FormFigures {
-    /// People the form brought in: the confirmations of a double opt-in, the
-    /// submissions of a single one.
-    pub fn opted_in(&self) -> i64 {
-        if self.double_opt_in {
-            self.confirmations
-        } else {
-            self.submissions
-        }
+impl FigureStats {
+    /// People whose consent the form brought into force: granted at once, or
+    /// confirmed.
+    pub fn opt_ins(&self) -> i64 {
+        self.granted + self.confirmations
     }
 
-    /// `opted_in / views`, four decimals; 0 without views.
+    /// Opt-ins per view, to four decimals; 0 before the first view.
     pub fn conversion(&self) -> f64 {
         if self.views > 0 {
-            (self.opted_in() as f64 / self.views as f64 * 10_000.0).round() / 10_000.0
+            (self.opt_ins() as f64 / self.views as f64 * 10_000.0).round() / 10_000.0
         } else {
             0.0
         }
@@ -40,9 +45,9 @@ impl FormFigures {
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    business_number_id: String,
     slug: String,
-    title: Option<String>,
+    title: String,
+    business_number_id: String,
     double_opt_in: i64,
     views: i64,
     submissions: i64,
@@ -50,30 +55,35 @@ struct Row {
     expiries: i64,
 }
 
-/// Every form of every number, oldest first.
-pub async fn figures(db: &Db) -> anyhow::Result<Vec<FormFigures>> {
+/// Every form's figures, oldest form first: one query, whatever the traffic.
+pub async fn figures(db: &Db) -> anyhow::Result<Vec<Figures>> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT f.business_number_id, f.slug, n.title, f.double_opt_in, f.views, f.submissions, \
-         f.confirmations, f.expiries FROM forms f LEFT JOIN notices n ON n.form_id = f.id \
-         AND n.language = f.language AND n.version = f.slug || '-v' || CAST(f.notice_version AS TEXT) \
+        "SELECT f.slug, COALESCE(n.title, f.slug) AS title, f.business_number_id, f.double_opt_in, \
+         f.views, f.submissions, f.confirmations, f.expiries \
+         FROM forms f LEFT JOIN notices n ON n.form_id = f.id AND n.language = f.language \
+         AND n.version = f.slug || '-v' || CAST(f.notice_version AS TEXT) \
          ORDER BY f.created_at, f.slug",
     )
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| FormFigures {
-            business_number_id: r.business_number_id,
-            title: r
-                .title
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| r.slug.clone()),
-            slug: r.slug,
-            double_opt_in: r.double_opt_in != 0,
-            views: r.views,
-            submissions: r.submissions,
-            confirmations: r.confirmations,
-            expiries: r.expiries,
+        .map(|r| {
+            let double_opt_in = r.double_opt_in != 0;
+            Figures {
+                slug: r.slug,
+                title: r.title,
+                business_number_id: r.business_number_id,
+                double_opt_in,
+                stats: FigureStats {
+                    views: r.views,
+                    submissions: r.submissions,
+                    // Without a tally of its own: a single opt-in grants at submission.
+                    granted: if double_opt_in { 0 } else { r.submissions },
+                    confirmations: r.confirmations,
+                    expiries: r.expiries,
+                },
+            }
         })
         .collect())
 }
@@ -82,27 +92,18 @@ pub async fn figures(db: &Db) -> anyhow::Result<Vec<FormFigures>> {
 mod tests {
     use super::*;
 
-    fn form(double_opt_in: bool) -> FormFigures {
-        FormFigures {
-            business_number_id: "n".into(),
-            slug: "spring".into(),
-            title: "Spring".into(),
-            double_opt_in,
+    #[test]
+    fn a_forms_conversion_is_its_opt_ins_over_views() {
+        let stats = FigureStats {
             views: 8,
             submissions: 4,
-            confirmations: 2,
+            granted: 1,
+            confirmations: 1,
             expiries: 1,
-        }
-    }
-
-    #[test]
-    fn a_forms_conversion_is_who_opted_in_over_views() {
-        assert_eq!(form(true).conversion(), 0.25);
-        assert_eq!(form(false).conversion(), 0.5);
-        let unseen = FormFigures {
-            views: 0,
-            ..form(true)
         };
+        assert_eq!(stats.opt_ins(), 2);
+        assert_eq!(stats.conversion(), 0.25);
+        let unseen = FigureStats { views: 0, ..stats };
         assert_eq!(unseen.conversion(), 0.0);
     }
 }

@@ -7,7 +7,7 @@
 mod figures;
 mod settings;
 
-pub use figures::{FormFigures, figures};
+pub use figures::{Figures, figures};
 pub use settings::{FormChange, FormError, NewForm, Texts, Welcome, create, update};
 
 use crate::db::Db;

@@ -183,6 +183,58 @@ pub struct CompareRow {
     rate: f64,
 }
 
+/// A bar of the comparison chart: one row of the table, drawn.
+pub struct CompareBar {
+    /// Where the row's name is written, and where its bar starts.
+    label_y: f64,
+    bar_y: f64,
+    width: f64,
+    /// A form's bar is hatched, an entry point's solid.
+    form: bool,
+    label: String,
+    value: String,
+    value_x: f64,
+}
+
+/// The comparison as horizontal bars, highest conversion first, 0 to 100 %.
+pub struct CompareChart {
+    height: f64,
+    bars: Vec<CompareBar>,
+}
+
+const ROW: f64 = 46.0;
+const BAR_LEFT: f64 = 8.0;
+const BAR_MAX: f64 = 560.0;
+
+fn compare_chart(rows: &[CompareRow], form_kind: &str) -> CompareChart {
+    let top = rows.iter().map(|r| r.rate).fold(1.0, f64::max);
+    let bars = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let y = i as f64 * ROW;
+            let width = (BAR_MAX * r.rate / top * 10.0).round() / 10.0;
+            let mut label: String = r.name.chars().take(48).collect();
+            if r.name.chars().count() > 48 {
+                label.push('…');
+            }
+            CompareBar {
+                label_y: y + 16.0,
+                bar_y: y + 22.0,
+                width,
+                form: r.kind == form_kind,
+                label,
+                value: r.conversion.clone(),
+                value_x: BAR_LEFT + width + 6.0,
+            }
+        })
+        .collect();
+    CompareChart {
+        height: rows.len() as f64 * ROW + 4.0,
+        bars,
+    }
+}
+
 pub struct NumberChoice {
     phone_number_id: String,
     label: String,
@@ -196,6 +248,7 @@ pub struct EntryPointsPage {
     several_numbers: bool,
     numbers: Vec<NumberChoice>,
     compare: Vec<CompareRow>,
+    compare_chart: CompareChart,
     typed: Typed,
     choices: Vec<CategoryChoice>,
     languages: Vec<(&'static str, &'static str)>,
@@ -215,6 +268,7 @@ async fn view(
             rows,
             several_numbers: numbers.len() > 1,
             numbers,
+            compare_chart: compare_chart(&compare, page.console.entry_points.form),
             compare,
             typed,
             choices,
@@ -270,11 +324,11 @@ async fn gather(page: &Page, services: &Services, typed: &Typed) -> anyhow::Resu
                     kind: t.form,
                     name: format!("{} ({})", f.title, f.slug),
                     href: None,
-                    reached: f.views,
-                    started: f.submissions,
-                    opted_in: f.opted_in(),
-                    conversion: percent(f.conversion()),
-                    rate: f.conversion(),
+                    reached: f.stats.views,
+                    started: f.stats.submissions,
+                    opted_in: f.stats.opt_ins(),
+                    conversion: percent(f.stats.conversion()),
+                    rate: f.stats.conversion(),
                 }),
         )
         .collect();

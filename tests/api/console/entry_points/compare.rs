@@ -96,4 +96,31 @@ async fn entry_points_and_forms_are_compared_by_conversion() {
         "{page}"
     );
     assert!(page.contains(r#"<a href="/admin/entry-points/ALL-1">Campaign ALL-1 (ALL-1)</a>"#));
+    // The chart draws the same, in the same order: entry points solid, the form
+    // hatched, each bar as long as its conversion (560 for 100%).
+    let chart = &page[page
+        .find(r#"aria-labelledby="compare-title compare-desc""#)
+        .unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    let bars: Vec<(&str, &str, &str)> = chart
+        .split("<rect ")
+        .skip(1)
+        .map(|r| {
+            let attr = |name: &str| {
+                let at = r.find(&format!(r#"{name}=""#)).unwrap() + name.len() + 2;
+                &r[at..at + r[at..].find('"').unwrap()]
+            };
+            let title = &r[r.find("<title>").unwrap() + 7..r.find("</title>").unwrap()];
+            (attr("class"), attr("width"), title)
+        })
+        .collect();
+    assert_eq!(
+        bars,
+        [
+            ("in", "560", "Campaign ALL-1 (ALL-1): 100%"),
+            ("in", "280", "Campaign HALF-1 (HALF-1): 50%"),
+            ("out", "0", "News from Acme on WhatsApp (newsletter): 0%"),
+        ],
+        "{chart}"
+    );
 }
