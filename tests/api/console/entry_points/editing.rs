@@ -377,3 +377,44 @@ async fn the_menu_offers_entry_points_to_marketers_and_admins_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn with_two_numbers_the_marketer_chooses_the_number_and_its_link_follows() {
+    let app = TestApp::spawn().await;
+    marketer(&app).await;
+    app.add_number(new_number("200000000000002", "+34911234567"))
+        .await;
+    let fields = [
+        ("code", "MADRID-1"),
+        ("name", "Madrid shop"),
+        ("categories", "offers"),
+        ("intent", "create"),
+    ];
+    // Without a number chosen: back, nothing made.
+    let r = create(&app, &fields).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Choose the business number."), "{page}");
+    assert!(page.contains(r#"value="MADRID-1""#));
+    assert!(stored(&app).await.is_empty());
+
+    let mut chosen = fields.to_vec();
+    chosen.push(("number", "200000000000002"));
+    let r = create(&app, &chosen).await;
+    assert_eq!(r.status(), 303);
+    let page = html(&app, "/admin/entry-points/MADRID-1").await;
+    assert!(
+        page.contains("https://wa.me/34911234567?text=Hello%21%20%28MADRID%2D1%29"),
+        "{page}"
+    );
+    let (owner,): (String,) = sqlx::query_as(
+        "SELECT b.phone_number_id FROM entry_points e JOIN business_numbers b ON b.id = e.business_number_id",
+    )
+    .fetch_one(&app.raw_db().pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "200000000000002");
+    // The list names each entry point's number.
+    let list = html(&app, "/admin/entry-points").await;
+    assert!(list.contains("<td>+34911234567</td>"), "{list}");
+}
