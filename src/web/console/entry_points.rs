@@ -82,16 +82,16 @@ pub fn preview(
     words: &Words,
     errors: &mut FieldErrors,
 ) -> Option<Preview> {
-    let text = typed.text();
+    let typed_text = typed.text();
     let checked = entry_points::check_code(code).and_then(|code| {
-        let text = entry_points::prefilled(&code, text.as_deref())?;
-        let link = entry_points::preview(number, &code, Some(&text))?;
+        let text = entry_points::prefilled(&code, typed_text.as_deref())?;
+        let link = entry_points::preview(number, &code, typed_text.as_deref())?;
         Ok(Preview { text, link })
     });
     match checked {
         Ok(preview) => Some(preview),
         Err(e) => {
-            // Not an Err: the two checks above touch no database.
+            // These checks read no database: a refusal is all they can answer.
             let _ = refused(e, words, errors);
             None
         }
