@@ -5,10 +5,14 @@
 //! Codes are unique across every number: the public links (`/l/{code}`,
 //! `/qr/{code}.png`) name the code alone.
 
+mod days;
 mod links;
+pub mod qr;
 
+pub use days::{DayStats, days};
 pub use links::{tracking_url, wa_me_url};
 
+use crate::audit::{self, Doer, Entry};
 use crate::categories;
 use crate::db::{Backend, Db, now_ms};
 use crate::domain::{CategoryList, CategoryName, Locale};
@@ -46,7 +50,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn new(visits: i64, chats_started: i64, accepted: i64, declined: i64) -> Self {
+    pub(crate) fn new(visits: i64, chats_started: i64, accepted: i64, declined: i64) -> Self {
         let conversion = if chats_started > 0 {
             // Four decimals are plenty for a rate.
             (accepted as f64 / chats_started as f64 * 10_000.0).round() / 10_000.0
@@ -77,6 +81,7 @@ pub enum Counter {
 }
 
 impl Counter {
+    /// Its column, in `entry_points` and in `entry_point_days` alike.
     fn column(self) -> &'static str {
         match self {
             Counter::Visit => "visits",
@@ -130,6 +135,23 @@ pub struct NewEntryPoint {
     pub language: Option<String>,
 }
 
+/// What a marketer may change of an entry point: everything but its code, which
+/// printed QR codes and links carry.
+pub struct EntryPointChange {
+    pub name: String,
+    pub categories: Vec<String>,
+    pub prefilled_text: Option<String>,
+    pub language: Option<String>,
+}
+
+/// An entry point's settings, checked.
+struct Checked {
+    name: String,
+    categories: CategoryList,
+    prefilled_text: String,
+    language: Locale,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EntryPointError {
     #[error("{0}: {1}")]
@@ -146,8 +168,11 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> EntryPointError {
     EntryPointError::Invalid(field, problem.into())
 }
 
+/// Makes an entry point on `number`; the audit log names `who`, in the same
+/// transaction.
 pub async fn create(
     db: &Db,
+    who: &Doer,
     number: &BusinessNumber,
     new: NewEntryPoint,
 ) -> Result<EntryPoint, EntryPointError> {
@@ -164,16 +189,41 @@ pub async fn create(
         .map_err(anyhow::Error::from)?;
     }
     let created = create_in(&mut w, number, new).await?;
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "entry_point.created",
+            target: &target(&created.code),
+            detail: &detail(&created),
+        },
+    )
+    .await?;
     w.commit().await.map_err(anyhow::Error::from)?;
     Ok(created)
 }
 
-async fn create_in(
-    conn: &mut AnyConnection,
-    number: &BusinessNumber,
-    new: NewEntryPoint,
-) -> Result<EntryPoint, EntryPointError> {
-    let code = new.code.trim().to_owned();
+/// How the audit log names an entry point.
+fn target(code: &str) -> String {
+    format!("entry_point:{code}")
+}
+
+/// What the audit log keeps of an entry point's settings (marketing words, no
+/// person).
+fn detail(ep: &EntryPoint) -> String {
+    format!(
+        "name {:?}; categories {}; language {}; prefilled text {:?}",
+        ep.name,
+        ep.categories.to_stored(),
+        ep.language.code(),
+        ep.prefilled_text
+    )
+}
+
+/// A code as it is written: 3 to 32 letters, digits, `-` or `_` (it travels in
+/// the prefilled text and in the public links' paths).
+pub fn check_code(raw: &str) -> Result<String, EntryPointError> {
+    let code = raw.trim().to_owned();
     if !(3..=32).contains(&code.len())
         || !code
             .chars()
@@ -184,37 +234,19 @@ async fn create_in(
             "must be 3 to 32 letters, digits, '-' or '_' (it goes into the prefilled text)",
         ));
     }
-    let name = new.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "name",
-            "must be 1 to 100 characters, without control characters",
-        ));
-    }
-    if new.categories.is_empty() {
-        return Err(invalid("categories", "name at least one category"));
-    }
-    let mut names = Vec::new();
-    for (n, raw) in new.categories.iter().enumerate() {
-        let field = "categories";
-        let parsed = CategoryName::parse(raw).map_err(|e| invalid(field, format!("[{n}] {e}")))?;
-        if categories::find(conn, &parsed).await?.is_none() {
-            return Err(invalid(field, format!("[{n}] unknown category \"{raw}\"")));
-        }
-        names.push(parsed);
-    }
-    let names = CategoryList::new(names);
-    let language = match new.language.as_deref() {
-        None => Locale::En,
-        Some(raw) => Locale::parse(raw).map_err(|e| invalid("language", e))?,
-    };
-    let text = new
-        .prefilled_text
-        .map(|t| t.trim().to_owned())
+    Ok(code)
+}
+
+/// The text a person's chat opens with: what the marketer wrote (else "Hello!"),
+/// with the code added when the text does not carry it already, since the code
+/// in the first message is how the chat is attributed.
+pub fn prefilled(code: &str, typed: Option<&str>) -> Result<String, EntryPointError> {
+    let text = typed
+        .map(str::trim)
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Hello!".into());
-    // The code must travel in the text: that is how the first message is attributed.
-    let text = if text.contains(&code) {
+        .unwrap_or("Hello!")
+        .to_owned();
+    let text = if text.contains(code) {
         text
     } else {
         format!("{text} ({code})")
@@ -225,6 +257,74 @@ async fn create_in(
             "must be at most 500 characters, without control characters",
         ));
     }
+    Ok(text)
+}
+
+/// The wa.me link an entry point with this code and typed text would have: what
+/// a form shows before it is saved.
+pub fn preview(
+    number: &BusinessNumber,
+    code: &str,
+    typed: Option<&str>,
+) -> Result<String, EntryPointError> {
+    let code = check_code(code)?;
+    Ok(wa_me_url(number, &prefilled(&code, typed)?))
+}
+
+async fn check(
+    conn: &mut AnyConnection,
+    code: &str,
+    name: &str,
+    categories: &[String],
+    prefilled_text: Option<&str>,
+    language: Option<&str>,
+) -> Result<Checked, EntryPointError> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "name",
+            "must be 1 to 100 characters, without control characters",
+        ));
+    }
+    if categories.is_empty() {
+        return Err(invalid("categories", "name at least one category"));
+    }
+    let mut names = Vec::new();
+    for (n, raw) in categories.iter().enumerate() {
+        let field = "categories";
+        let parsed = CategoryName::parse(raw).map_err(|e| invalid(field, format!("[{n}] {e}")))?;
+        if categories::find(conn, &parsed).await?.is_none() {
+            return Err(invalid(field, format!("[{n}] unknown category \"{raw}\"")));
+        }
+        names.push(parsed);
+    }
+    let language = match language {
+        None => Locale::En,
+        Some(raw) => Locale::parse(raw).map_err(|e| invalid("language", e))?,
+    };
+    Ok(Checked {
+        name,
+        categories: CategoryList::new(names),
+        prefilled_text: prefilled(code, prefilled_text)?,
+        language,
+    })
+}
+
+async fn create_in(
+    conn: &mut AnyConnection,
+    number: &BusinessNumber,
+    new: NewEntryPoint,
+) -> Result<EntryPoint, EntryPointError> {
+    let code = check_code(&new.code)?;
+    let checked = check(
+        conn,
+        &code,
+        &new.name,
+        &new.categories,
+        new.prefilled_text.as_deref(),
+        new.language.as_deref(),
+    )
+    .await?;
     if taken(conn, &code).await? {
         return Err(EntryPointError::Exists(code));
     }
@@ -234,10 +334,10 @@ async fn create_in(
     )
     .bind(&number.id)
     .bind(&code)
-    .bind(&name)
-    .bind(names.to_stored())
-    .bind(&text)
-    .bind(language.code())
+    .bind(&checked.name)
+    .bind(checked.categories.to_stored())
+    .bind(&checked.prefilled_text)
+    .bind(checked.language.code())
     .bind(now_ms())
     .execute(&mut *conn)
     .await
@@ -245,6 +345,59 @@ async fn create_in(
     Ok(find(conn, number, &code)
         .await?
         .ok_or_else(|| anyhow::anyhow!("entry point vanished right after it was made"))?)
+}
+
+/// Changes the number's entry point `code` (its counters stay); the audit log
+/// names `who` and the settings before and after. `Ok(None)`: no such entry
+/// point.
+pub async fn update(
+    db: &Db,
+    who: &Doer,
+    number: &BusinessNumber,
+    code: &str,
+    change: EntryPointChange,
+) -> Result<Option<EntryPoint>, EntryPointError> {
+    let mut w = db.write().await.map_err(anyhow::Error::from)?;
+    let Some(before) = find(&mut w, number, code).await? else {
+        return Ok(None);
+    };
+    let checked = check(
+        &mut w,
+        &before.code,
+        &change.name,
+        &change.categories,
+        change.prefilled_text.as_deref(),
+        change.language.as_deref(),
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE entry_points SET name = $1, categories = $2, prefilled_text = $3, language = $4 \
+         WHERE business_number_id = $5 AND code = $6",
+    )
+    .bind(&checked.name)
+    .bind(checked.categories.to_stored())
+    .bind(&checked.prefilled_text)
+    .bind(checked.language.code())
+    .bind(&number.id)
+    .bind(&before.code)
+    .execute(&mut *w)
+    .await
+    .map_err(anyhow::Error::from)?;
+    let after = find(&mut w, number, &before.code)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("entry point vanished while it was changed"))?;
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "entry_point.changed",
+            target: &target(&after.code),
+            detail: &format!("was: {}; now: {}", detail(&before), detail(&after)),
+        },
+    )
+    .await?;
+    w.commit().await.map_err(anyhow::Error::from)?;
+    Ok(Some(after))
 }
 
 const COLUMNS: &str = "code, name, categories, prefilled_text, language, declines, visits, \
@@ -314,19 +467,28 @@ pub async fn count(
     counter: Counter,
 ) -> anyhow::Result<()> {
     let column = counter.column();
-    let statement = match (code, counter) {
-        (Some(code), _) => sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE entry_points SET {column} = {column} + 1 WHERE business_number_id = $1 AND code = $2"
-        )))
-        .bind(business_number_id)
-        .bind(code.to_owned()),
+    match (code, counter) {
+        (Some(code), _) => {
+            let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE entry_points SET {column} = {column} + 1 WHERE business_number_id = $1 AND code = $2"
+            )))
+            .bind(business_number_id)
+            .bind(code.to_owned())
+            .execute(&mut *conn)
+            .await?;
+            // The day's count too, so that the entry point's page reads days.
+            if moved.rows_affected() > 0 {
+                days::note(conn, business_number_id, code, column).await?;
+            }
+        }
         (None, Counter::Declined) => {
             sqlx::query("UPDATE business_numbers SET declines = declines + 1 WHERE id = $1")
                 .bind(business_number_id)
+                .execute(&mut *conn)
+                .await?;
         }
-        (None, _) => return Ok(()),
-    };
-    statement.execute(&mut *conn).await?;
+        (None, _) => {}
+    }
     Ok(())
 }
 
@@ -365,6 +527,19 @@ pub async fn visit(db: &Db, code: &str) -> anyhow::Result<Option<String>> {
 /// A number's entry points, oldest first.
 pub async fn of_number(db: &Db, number: &BusinessNumber) -> anyhow::Result<Vec<EntryPoint>> {
     list(&mut *db.pool.acquire().await?, number).await
+}
+
+/// Every number's entry points, with their number, oldest first.
+pub async fn every(db: &Db) -> anyhow::Result<Vec<(BusinessNumber, EntryPoint)>> {
+    let mut conn = db.pool.acquire().await?;
+    let mut out = Vec::new();
+    for number in numbers::all(&mut conn).await? {
+        for ep in list(&mut conn, &number).await? {
+            out.push((number.clone(), ep));
+        }
+    }
+    out.sort_by(|a, b| (a.1.created_at, &a.1.code).cmp(&(b.1.created_at, &b.1.code)));
+    Ok(out)
 }
 
 pub async fn by_code(

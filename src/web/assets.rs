@@ -14,7 +14,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const FILES: [Asset; 3] = [
+const FILES: [Asset; 4] = [
     Asset {
         stem: "assent",
         extension: "css",
@@ -33,6 +33,12 @@ const FILES: [Asset; 3] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/copy.js"),
     },
+    Asset {
+        stem: "entry-point-preview",
+        extension: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/entry-point-preview.js"),
+    },
 ];
 
 const FAVICON_ICO: &[u8] = include_bytes!("../../static/favicon.ico");
@@ -43,6 +49,8 @@ pub struct Assets {
     pub icon: String,
     /// Copy buttons (progressive enhancement).
     pub copy_js: String,
+    /// The entry point form's live preview (progressive enhancement).
+    pub entry_point_preview: String,
     names: Vec<String>,
 }
 
@@ -58,6 +66,7 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         css: format!("/static/{}", names[0]),
         icon: format!("/static/{}", names[1]),
         copy_js: format!("/static/{}", names[2]),
+        entry_point_preview: format!("/static/{}", names[3]),
         names,
     }
 });

@@ -54,7 +54,7 @@ pub async fn create(
         prefilled_text: new.prefilled_text,
         language: new.language,
     };
-    match entry_points::create(&services.db, &key.number, new).await {
+    match entry_points::create(&services.db, &key.doer(), &key.number, new).await {
         Ok(ep) => Ok(HttpResponse::Created().json(shown(&services, ep))),
         Err(EntryPointError::Invalid(field, problem)) => Err(ApiError::field(field, problem)),
         Err(e @ EntryPointError::Exists(_)) => Err(ApiError::new(

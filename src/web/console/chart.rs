@@ -1,8 +1,9 @@
-//! The dashboard's chart of opt-ins and opt-outs per day, as the numbers an SVG
-//! template draws. Two bars per day side by side: opt-ins solid, opt-outs
-//! hatched, so they differ without colour; a legend names both, each bar's title
-//! says its day and count, the y axis has round ticks, and every seventh day is
-//! dated. The page carries the same figures as a table.
+//! Charts per day, as the numbers an SVG template draws: the dashboard's opt-ins
+//! and opt-outs, and an entry point's visits, chats and answers. One or two bars
+//! per day side by side: the first series solid, the second hatched, so they
+//! differ without colour; a legend names both, each bar's title says its day and
+//! count, the y axis has round ticks, and every seventh day is dated. The pages
+//! carry the same figures as a table.
 
 use super::dates::{iso_date, short_date};
 use super::text::Chart;
@@ -20,6 +21,7 @@ pub struct Bar {
     pub y: f64,
     pub width: f64,
     pub height: f64,
+    /// The second series (hatched): on the dashboard, the opt-outs.
     pub opt_out: bool,
     pub title: String,
 }
@@ -69,21 +71,58 @@ fn round(v: f64) -> f64 {
 }
 
 pub fn daily(days: &[Day], words: &Chart) -> DayChart {
-    let max = days
+    let values: Vec<(i64, [i64; 2])> = days
         .iter()
-        .map(|d| d.opt_ins.max(d.opt_outs))
-        .max()
-        .unwrap_or(0);
-    let (top_value, step) = scale(max);
+        .map(|d| (d.day, [d.opt_ins, d.opt_outs]))
+        .collect();
+    let (ins, outs): (i64, i64) = days
+        .iter()
+        .fold((0, 0), |(a, b), d| (a + d.opt_ins, b + d.opt_outs));
+    let description = match (days.first(), days.last()) {
+        (Some(first), Some(last)) => {
+            (words.description)(&iso_date(first.day), &iso_date(last.day), ins, outs)
+        }
+        _ => words.no_days.into(),
+    };
+    per_day(
+        &values,
+        Axis::Count,
+        |day, n, second| (words.bar)(day, n, second),
+        description,
+    )
+}
+
+/// What the y axis counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// Things: from 0 to a round number above the highest day.
+    Count,
+    /// Percentages: from 0 to 100 % (more when a day's value is above it).
+    Percent,
+}
+
+/// Bars per day: `(day, [first, second])`, the second series hatched (a series of
+/// zeros draws nothing); `title(day, value, second)` names each bar.
+pub fn per_day(
+    days: &[(i64, [i64; 2])],
+    axis: Axis,
+    title: impl Fn(&str, i64, bool) -> String,
+    description: String,
+) -> DayChart {
+    let max = days.iter().map(|(_, [a, b])| *a.max(b)).max().unwrap_or(0);
+    let (top_value, step) = match axis {
+        Axis::Percent if max <= 100 => (100, 25),
+        _ => scale(max),
+    };
     let slot = (RIGHT - LEFT) / days.len().max(1) as f64;
     let bar_width = round(slot * 0.38);
     let height_of = |v: i64| (BOTTOM - TOP) * v as f64 / top_value as f64;
     let mut bars = Vec::new();
-    for (i, d) in days.iter().enumerate() {
+    for (i, (day, [first, second])) in days.iter().enumerate() {
         let x = LEFT + slot * i as f64 + slot * 0.1;
         for (n, opt_out, x) in [
-            (d.opt_ins, false, x),
-            (d.opt_outs, true, x + bar_width + slot * 0.04),
+            (*first, false, x),
+            (*second, true, x + bar_width + slot * 0.04),
         ] {
             if n == 0 {
                 continue;
@@ -95,14 +134,17 @@ pub fn daily(days: &[Day], words: &Chart) -> DayChart {
                 width: bar_width,
                 height: round(height),
                 opt_out,
-                title: (words.bar)(&iso_date(d.day), n, opt_out),
+                title: title(&iso_date(*day), n, opt_out),
             });
         }
     }
     let ticks = (0..=top_value / step)
         .map(|i| Tick {
             y: round(BOTTOM - height_of(i * step)),
-            label: (i * step).to_string(),
+            label: match axis {
+                Axis::Count => (i * step).to_string(),
+                Axis::Percent => format!("{}%", i * step),
+            },
         })
         .collect();
     // Every seventh day back from the last, so today is always dated.
@@ -110,29 +152,20 @@ pub fn daily(days: &[Day], words: &Chart) -> DayChart {
     let dates = days
         .iter()
         .enumerate()
-        .filter(|(i, _)| (last - i) % 7 == 0)
-        .map(|(i, d)| match i == last {
+        .filter(|(i, _)| (last - i).is_multiple_of(7))
+        .map(|(i, (day, _))| match i == last {
             true => DateLabel {
                 x: RIGHT,
-                label: short_date(d.day),
+                label: short_date(*day),
                 anchor: "end",
             },
             false => DateLabel {
                 x: round(LEFT + slot * (i as f64 + 0.5)),
-                label: short_date(d.day),
+                label: short_date(*day),
                 anchor: "middle",
             },
         })
         .collect();
-    let (ins, outs): (i64, i64) = days
-        .iter()
-        .fold((0, 0), |(a, b), d| (a + d.opt_ins, b + d.opt_outs));
-    let description = match (days.first(), days.last()) {
-        (Some(first), Some(last)) => {
-            (words.description)(&iso_date(first.day), &iso_date(last.day), ins, outs)
-        }
-        _ => words.no_days.into(),
-    };
     DayChart {
         width: WIDTH,
         height: HEIGHT,
@@ -193,6 +226,21 @@ mod tests {
         assert!(
             chart.description.contains("4 opt-ins") && chart.description.contains("2 opt-outs")
         );
+    }
+
+    #[test]
+    fn a_percent_axis_runs_to_a_hundred_and_says_percent() {
+        let chart = per_day(
+            &[(20_000, [50, 0]), (20_001, [100, 0])],
+            Axis::Percent,
+            |day, n, _| format!("{day}: {n}%"),
+            String::new(),
+        );
+        let labels: Vec<&str> = chart.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0%", "25%", "50%", "75%", "100%"]);
+        assert_eq!(chart.bars[1].y, TOP, "100% is the top");
+        assert_eq!(chart.bars[0].height, round((chart.bottom - TOP) / 2.0));
+        assert_eq!(chart.bars[0].title, "2024-10-04: 50%");
     }
 
     #[test]

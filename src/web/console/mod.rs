@@ -10,6 +10,8 @@ mod audit_log;
 mod blocked;
 mod chart;
 mod dates;
+mod entry_point;
+mod entry_points;
 mod erasure;
 mod filters;
 mod forms;
@@ -45,6 +47,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
     ("/admin/forms", |m| m.forms, Area::Marketing),
+    ("/admin/entry-points", |m| m.entry_points, Area::Marketing),
     ("/admin/users", |m| m.staff, Area::Admin),
     ("/admin/numbers", |m| m.numbers, Area::Admin),
     ("/admin/templates", |m| m.templates, Area::Admin),
@@ -202,6 +205,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/forms/{slug}/preview")
                 .get(forms::preview)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points")
+                .get(entry_points::list)
+                .post(entry_points::create)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}")
+                .get(entry_point::show)
+                .post(entry_point::edit)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}/qr.png")
+                .get(entry_point::qr_png)
+                .for_staff(Area::Marketing),
+        )
+        .service(
+            Endpoint::new("/entry-points/{code}/qr.svg")
+                .get(entry_point::qr_svg)
                 .for_staff(Area::Marketing),
         );
 }

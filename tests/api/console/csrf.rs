@@ -172,6 +172,7 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
     assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 303);
     let tess = id_of(&app, "tess@acme.example").await;
     let dora = id_of(&app, "dora@acme.example").await;
+    app.entry_point("CSRF-0", &["offers"], "en").await;
     let token = app.form_token("/admin/users").await;
     let r = app
         .post_form(
@@ -237,6 +238,23 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
             ],
         ),
         (format!("/admin/users/{tess}/disable"), vec![]),
+        (
+            "/admin/entry-points".into(),
+            vec![
+                ("code", "CSRF-1"),
+                ("name", "Forged"),
+                ("categories", "offers"),
+                ("intent", "create"),
+            ],
+        ),
+        (
+            "/admin/entry-points/CSRF-0".into(),
+            vec![
+                ("name", "Renamed"),
+                ("categories", "offers"),
+                ("intent", "save"),
+            ],
+        ),
         (format!("/admin/users/{dora}/enable"), vec![]),
         // Last: a changed password renews the session.
         (
@@ -296,6 +314,7 @@ async fn every_staff_form_refuses_a_missing_or_wrong_token_and_changes_nothing()
     assert_eq!(join["title"], "Changed title");
     assert!(get("tess@acme.example").3, "tess disabled");
     assert!(!get("dora@acme.example").3, "dora enabled");
+    assert_eq!(app.count("entry_points").await, 2, "CSRF-1 made");
 }
 
 #[tokio::test]

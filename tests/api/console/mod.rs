@@ -6,6 +6,7 @@ mod audit;
 mod compliance;
 mod csrf;
 mod forms;
+mod entry_points;
 mod guard;
 mod import;
 mod numbers;

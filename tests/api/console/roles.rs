@@ -79,6 +79,12 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/admin/forms/{slug}", Who::Marketing),
     ("POST", "/admin/forms/{slug}", Who::Marketing),
     ("GET", "/admin/forms/{slug}/preview", Who::Marketing),
+    ("GET", "/admin/entry-points", Who::Marketing),
+    ("POST", "/admin/entry-points", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}", Who::Marketing),
+    ("POST", "/admin/entry-points/{code}", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}/qr.png", Who::Marketing),
+    ("GET", "/admin/entry-points/{code}/qr.svg", Who::Marketing),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
@@ -169,6 +175,7 @@ struct Ids {
     number: String,
     template: String,
     form: String,
+    entry_point: String,
 }
 
 impl Ids {
@@ -182,6 +189,8 @@ impl Ids {
             route.replace("{id}", &self.template)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
+        } else if route.starts_with("/admin/entry-points/") {
+            route.replace("{code}", &self.entry_point)
         } else {
             route
                 .replace("{contact}", &self.pretend)
@@ -236,6 +245,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
             .await
             .unwrap();
     let form = app.with_form(form_body("walked")).await;
+    app.entry_point("WALK-1", &["offers"], "en").await;
     Ids {
         pretend,
         number,
@@ -247,6 +257,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         import,
         user: user_id(app, "target@acme.example").await,
         setup,
+        entry_point: "WALK-1".into(),
     }
 }
 
@@ -281,6 +292,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM templates WHERE consent_category IS NULL",
         "SELECT COUNT(*) FROM forms",
         "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM forms",
+        "SELECT COUNT(*) FROM entry_points",
     ]
     {
         let (c,): (i64,) = sqlx::query_as(sql)
@@ -354,7 +366,9 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
             | "/admin/numbers/{id}"
             | "/admin/templates/{id}/map"
             | "/admin/forms"
-            | "/admin/forms/{slug}",
+            | "/admin/forms/{slug}"
+            | "/admin/entry-points"
+            | "/admin/entry-points/{code}",
         ) => (422, None),
         // A tap names its button; without one there is nothing to send.
         ("POST", "/sandbox/{contact}/tap") => (400, None),
@@ -438,8 +452,11 @@ async fn walk(role: Option<Role>) {
                     assert!(to.starts_with(goes), "{said}");
                     assert!(!to.starts_with("/login?"), "{said}");
                 }
-                let download =
-                    url.contains("/export") || url.contains(".json") || url.ends_with(".csv");
+                let download = url.contains("/export")
+                    || url.contains(".json")
+                    || url.ends_with(".csv")
+                    || url.ends_with(".png")
+                    || url.ends_with(".svg");
                 if want == 200 && !download {
                     assert!(body.contains("<h1"), "{said}: a page");
                 }

@@ -3,7 +3,7 @@
 //! every business number. Making and validating them: mo_flow::entry_points.
 
 mod codes;
-mod qr;
+pub mod qr;
 mod stats;
 mod tracking;
 

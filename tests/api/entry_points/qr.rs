@@ -5,7 +5,7 @@ use super::*;
 use image::{GrayImage, Luma};
 
 /// The one QR code in the picture, decoded.
-fn decode(image: GrayImage) -> String {
+pub fn decode(image: GrayImage) -> String {
     let mut prepared = rqrr::PreparedImage::prepare(image);
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the picture");
@@ -225,7 +225,7 @@ fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> &'a str {
 
 /// Draws the SVG (a light background rect, dark rects as `M x y h w v h H x V y`
 /// path pieces): the picture and the size of a module.
-fn rasterise(svg: &str) -> (GrayImage, u32) {
+pub fn rasterise(svg: &str) -> (GrayImage, u32) {
     let elements = elements(svg);
     let root = &elements[0].1;
     assert_eq!(attr(root, "xmlns"), "http://www.w3.org/2000/svg");

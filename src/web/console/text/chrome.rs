@@ -32,6 +32,7 @@ pub struct Menu {
     pub sandbox: &'static str,
     pub numbers: &'static str,
     pub templates: &'static str,
+    pub entry_points: &'static str,
     pub your_account: &'static str,
 }
 
@@ -64,5 +65,6 @@ pub(super) const MENU_EN: Menu = Menu {
     sandbox: "Phone simulator",
     numbers: "Numbers",
     templates: "Templates",
+    entry_points: "Entry points",
     your_account: "Your account",
 };

@@ -17,6 +17,7 @@ mod accounts;
 mod audit_log;
 mod blocked;
 mod chrome;
+mod entry_points;
 mod erasure;
 mod filters;
 mod forms;
@@ -37,6 +38,7 @@ pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use blocked::Blocked;
 pub use chrome::{Chrome, Menu};
+pub use entry_points::EntryPoints;
 pub use erasure::Erasure;
 pub use filters::Filters;
 pub use forms::Forms;
@@ -74,6 +76,7 @@ pub struct ConsoleText {
     pub numbers: Numbers,
     pub templates: Templates,
     pub forms: Forms,
+    pub entry_points: EntryPoints,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -98,4 +101,5 @@ pub static EN: ConsoleText = ConsoleText {
     numbers: numbers::EN,
     templates: templates::EN,
     forms: forms::EN,
+    entry_points: entry_points::EN,
 };
