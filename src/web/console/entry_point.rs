@@ -57,6 +57,8 @@ pub struct EntryPointPage {
     conversion: String,
     downloads: Vec<Download>,
     svg: String,
+    /// The phone simulator, opening with this entry point scanned (sandbox numbers).
+    simulator: Option<String>,
     charts: Charts,
     days: i64,
     typed: Typed,
@@ -164,6 +166,12 @@ async fn view(
         conversion: percent(ep.stats.conversion),
         downloads,
         svg: format!("{base}/qr.svg"),
+        simulator: (number.provider() == crate::numbers::ProviderKind::Sandbox).then(|| {
+            format!(
+                "/sandbox?{}",
+                serde_urlencoded::to_string([("scan", ep.code.as_str())]).unwrap_or_default()
+            )
+        }),
         charts: charts(&days, t),
         days: DAYS,
         typed,

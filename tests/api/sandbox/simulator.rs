@@ -93,6 +93,15 @@ async fn a_marketer_plays_a_person_who_scans_accepts_the_terms_and_stops() {
         .await;
     app.signed_in_as("mia@acme.example", Role::Marketer).await;
 
+    // The entry point's page leads to the simulator, which will scan it.
+    let html = app.console_page("/admin/entry-points/SPRING").await;
+    assert!(
+        html.contains("id=\"try-it\" href=\"/sandbox?scan=SPRING\""),
+        "{html}"
+    );
+    let html = app.console_page("/sandbox?scan=SPRING").await;
+    assert!(html.contains("name=\"scan\" value=\"SPRING\""), "{html}");
+
     // Scanning counts the visit and opens the chat with the text typed in.
     let token = app.form_token("/sandbox").await;
     let r = app

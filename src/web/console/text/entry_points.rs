@@ -55,6 +55,7 @@ pub struct EntryPoints {
     pub nothing_to_compare: &'static str,
     // The page of one.
     pub back: &'static str,
+    pub try_in_simulator: &'static str,
     pub links: &'static str,
     pub tracking_link: &'static str,
     pub tracking_hint: &'static str,
@@ -150,6 +151,7 @@ pub(super) const EN: EntryPoints = EntryPoints {
     opted_in: "Opted in",
     nothing_to_compare: "No entry points or forms yet.",
     back: "All entry points",
+    try_in_simulator: "Try it in the phone simulator: scan it as a pretend person",
     links: "Links and QR code",
     tracking_link: "Tracking link",
     tracking_hint: "Counts the visit, then opens the chat. The QR code carries this link, so it never changes when you edit the text.",
