@@ -6,7 +6,7 @@ use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
 
 /// The tallest window the "whole page" screenshot asks for: the settings form is
 /// about 4000 px on a phone, and a window that tall is refused now and then by a
-/// busy headless Chromium; the top part is what the viewport screenshots miss.
+/// busy headless Chromium; 2400 px shows most of it.
 const WHOLE_MAX: u32 = 2400;
 
 async fn checked(browser: &mut Browser, name: &str) {
