@@ -353,7 +353,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 messaging_limit: Some(a.messaging_limit),
                 waba_id: a.waba_id,
             };
-            let number = numbers::add(&db, new, chat).await.map_err(as_flags)?;
+            let number = numbers::add_by(&db, &audit::Doer::command_line(), new, chat)
+                .await
+                .map_err(as_flags)?;
             println!(
                 "number {} ({}, {}) added",
                 number.phone_number_id,

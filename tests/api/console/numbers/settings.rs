@@ -584,3 +584,60 @@ async fn while_not_live_every_chat_message_gets_the_answer_through_the_sending_c
     chat::text(&app, &ana, "Hello again").await;
     assert_eq!(app.sent_to(&ana).await.len(), before);
 }
+
+#[tokio::test]
+async fn a_number_added_on_the_command_line_is_audited_and_keeps_its_waba_id() {
+    let db = TestDb::new().await;
+    cli_ok(
+        &db.url,
+        &[
+            "number",
+            "add",
+            "--phone-number-id",
+            "555000111",
+            "--display-number",
+            "+34 911 234 569",
+            "--provider",
+            "cloud",
+            "--waba-id",
+            WABA_ID,
+        ],
+        None,
+    );
+    let entries = scalar_strings(
+        &db.url,
+        "SELECT actor_name || ' ' || action || ' ' || detail FROM audit_log",
+    )
+    .await;
+    assert_eq!(
+        entries,
+        ["command line number.added phone_number_id 555000111, provider cloud"]
+    );
+    let waba = scalar_strings(
+        &db.url,
+        "SELECT waba_id FROM business_numbers WHERE phone_number_id = '555000111'",
+    )
+    .await;
+    assert_eq!(waba, [WABA_ID]);
+    let refused = cli(
+        &db.url,
+        &[
+            "number",
+            "add",
+            "--phone-number-id",
+            "555000112",
+            "--display-number",
+            "+34 911 234 568",
+            "--provider",
+            "cloud",
+            "--waba-id",
+            "WABA",
+        ],
+        None,
+    );
+    assert!(!refused.ok());
+    assert!(
+        refused.stderr.contains("--waba-id must be digits only"),
+        "{refused}"
+    );
+}
