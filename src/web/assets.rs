@@ -14,7 +14,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const FILES: [Asset; 2] = [
+const FILES: [Asset; 3] = [
     Asset {
         stem: "assent",
         extension: "css",
@@ -27,6 +27,12 @@ const FILES: [Asset; 2] = [
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),
     },
+    Asset {
+        stem: "copy",
+        extension: "js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/copy.js"),
+    },
 ];
 
 const FAVICON_ICO: &[u8] = include_bytes!("../../static/favicon.ico");
@@ -35,6 +41,8 @@ const FAVICON_ICO: &[u8] = include_bytes!("../../static/favicon.ico");
 pub struct Assets {
     pub css: String,
     pub icon: String,
+    /// Copy buttons (progressive enhancement).
+    pub copy_js: String,
     names: Vec<String>,
 }
 
@@ -49,6 +57,7 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     Assets {
         css: format!("/static/{}", names[0]),
         icon: format!("/static/{}", names[1]),
+        copy_js: format!("/static/{}", names[2]),
         names,
     }
 });

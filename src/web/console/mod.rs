@@ -5,6 +5,7 @@
 
 mod account;
 mod accounts;
+mod api_keys;
 mod attachment;
 mod audit_log;
 mod blocked;
@@ -41,6 +42,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/audit", |m| m.audit_log, Area::Compliance),
     ("/admin/import", |m| m.import, Area::Compliance),
     ("/admin/users", |m| m.staff, Area::Admin),
+    ("/admin/api-keys", |m| m.api_keys, Area::Admin),
 ];
 
 /// `/admin…`
@@ -66,6 +68,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/users/{id}/enable")
                 .post(accounts::enable)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/api-keys")
+                .get(api_keys::list)
+                .post(api_keys::create)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/api-keys/{id}/revoke")
+                .get(api_keys::confirm)
+                .post(api_keys::revoke)
                 .for_staff(Area::Admin),
         )
         .service(

@@ -284,3 +284,63 @@ async fn the_setup_form_refuses_a_missing_or_wrong_token_and_creates_no_admin() 
     assert_eq!(app.count("users").await, 1);
     assert!(signed_in(&app).await);
 }
+
+/// What an administration form could change, as counts.
+async fn administration_state(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM api_keys",
+        "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+    ] {
+        let (c,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+        counts.push(c);
+    }
+    counts
+}
+
+#[tokio::test]
+async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_staff(EMAIL, Role::Admin, PASSWORD).await;
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    let key = assent::api_keys::create(app.raw_db(), &number, "to revoke")
+        .await
+        .unwrap()
+        .id;
+    let token = app.form_token("/admin/api-keys").await;
+    // (form, fields, the answer with the right token)
+    let forms: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+        (
+            "/admin/api-keys".into(),
+            vec![("name", "csrf"), ("number", &number)],
+            200,
+        ),
+        (format!("/admin/api-keys/{key}/revoke"), vec![], 303),
+    ];
+    let before = administration_state(&app).await;
+    for (path, fields, _) in &forms {
+        for wrong in wrong_tokens(&app).await {
+            let r = app.post_form(path, &with_token(&wrong, fields)).await;
+            assert_eq!(r.status(), 403, "{path} {wrong:?}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("<h1>The form has expired</h1>"), "{path}");
+            assert_eq!(administration_state(&app).await, before, "{path} {wrong:?}");
+        }
+    }
+    for (path, fields, status) in &forms {
+        let right = Some(token.clone());
+        let r = app.post_form(path, &with_token(&right, fields)).await;
+        assert_eq!(r.status(), *status, "{path} with the token");
+    }
+    assert_ne!(administration_state(&app).await, before, "the forms did their work");
+}

@@ -2,6 +2,7 @@
 //! guard in front of `/admin`, and the import of existing consents.
 
 mod accounts;
+mod administration;
 mod audit;
 mod compliance;
 mod csrf;

@@ -32,6 +32,10 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users", Who::Admin),
     ("POST", "/admin/users/{id}/disable", Who::Admin),
     ("POST", "/admin/users/{id}/enable", Who::Admin),
+    ("GET", "/admin/api-keys", Who::Admin),
+    ("POST", "/admin/api-keys", Who::Admin),
+    ("GET", "/admin/api-keys/{id}/revoke", Who::Admin),
+    ("POST", "/admin/api-keys/{id}/revoke", Who::Admin),
     ("GET", "/admin/audit", Who::Compliance),
     ("GET", "/admin/ledger", Who::Compliance),
     ("GET", "/admin/ledger/export", Who::Compliance),
@@ -134,6 +138,7 @@ struct Ids {
     import: String,
     user: String,
     setup: String,
+    api_key: String,
 }
 
 impl Ids {
@@ -141,6 +146,8 @@ impl Ids {
     fn url(&self, route: &str) -> String {
         let url = if route.starts_with("/admin/users/") {
             route.replace("{id}", &self.user)
+        } else if route.starts_with("/admin/api-keys/") {
+            route.replace("{id}", &self.api_key)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
         } else {
@@ -179,6 +186,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     finish(app, &import).await;
     app.add_staff("target@acme.example", Role::Marketer, PASSWORD)
         .await;
+    let api_key = api_key(app).await;
     Ids {
         contact: person.contact_id,
         wa_id: person.wa_id,
@@ -186,7 +194,22 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         import,
         user: user_id(app, "target@acme.example").await,
         setup,
+        api_key,
     }
+}
+
+/// A key of the sandbox number's, for the admin walk to revoke.
+async fn api_key(app: &TestApp) -> String {
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assent::api_keys::create(app.raw_db(), &number, "walked")
+        .await
+        .unwrap()
+        .id
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {
@@ -199,24 +222,23 @@ async fn user_id(app: &TestApp, email: &str) -> String {
 }
 
 /// What a refused request must leave as it was.
-async fn state(app: &TestApp) -> [i64; 6] {
-    let mut counts = [0; 6];
-    for (n, sql) in [
+async fn state(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM imports",
         "SELECT COUNT(*) FROM contacts",
         "SELECT COUNT(*) FROM ledger_verifications",
         "SELECT COUNT(*) FROM users",
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
-    ]
-    .into_iter()
-    .enumerate()
-    {
+        "SELECT COUNT(*) FROM api_keys",
+        "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+    ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
             .await
             .unwrap();
-        counts[n] = c;
+        counts.push(c);
     }
     counts
 }
@@ -272,7 +294,8 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
     match (method, route) {
         (_, "/setup/{token}") => (410, None),
         ("GET", _) => (200, None),
-        ("POST", "/admin/account" | "/admin/users" | "/login") => (422, None),
+        ("POST", "/admin/account" | "/admin/users" | "/login" | "/admin/api-keys") => (422, None),
+        ("POST", "/admin/api-keys/{id}/revoke") => (303, Some("/admin/api-keys")),
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }
@@ -368,6 +391,13 @@ async fn walk(role: Option<Role>) {
                 .await
                 .unwrap();
         assert_eq!(disabled, None, "disabled, then enabled again");
+        let (revoked,): (Option<i64>,) =
+            sqlx::query_as("SELECT revoked_at FROM api_keys WHERE id = $1")
+                .bind(&ids.api_key)
+                .fetch_one(&app.raw_db().pool)
+                .await
+                .unwrap();
+        assert!(revoked.is_some(), "the walk revoked the key");
     }
     if role.is_some_and(|r| may(r, Who::Compliance)) {
         assert_eq!(app.count("imports").await, 2, "the walk's own import");

@@ -28,6 +28,7 @@ pub struct Menu {
     pub audit_log: &'static str,
     pub import: &'static str,
     pub staff: &'static str,
+    pub api_keys: &'static str,
     pub your_account: &'static str,
 }
 
@@ -56,5 +57,6 @@ pub(super) const MENU_EN: Menu = Menu {
     audit_log: "Audit log",
     import: "Import consents",
     staff: "Staff",
+    api_keys: "API keys",
     your_account: "Your account",
 };

@@ -14,6 +14,7 @@
 
 mod account;
 mod accounts;
+mod api_keys;
 mod audit_log;
 mod blocked;
 mod chrome;
@@ -30,6 +31,7 @@ mod sign_in;
 
 pub use account::Account;
 pub use accounts::Accounts;
+pub use api_keys::ApiKeys;
 pub use audit_log::AuditLog;
 pub use blocked::Blocked;
 pub use chrome::{Chrome, Menu};
@@ -62,6 +64,7 @@ pub struct ConsoleText {
     pub receipt: Receipt,
     pub erasure: Erasure,
     pub import: Import,
+    pub api_keys: ApiKeys,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -82,4 +85,5 @@ pub static EN: ConsoleText = ConsoleText {
     receipt: receipt::EN,
     erasure: erasure::EN,
     import: import::EN,
+    api_keys: api_keys::EN,
 };
