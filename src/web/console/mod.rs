@@ -15,6 +15,7 @@ mod erasure;
 mod filters;
 mod home;
 mod import;
+mod invites;
 mod ledger;
 mod ledger_verify;
 mod person;
@@ -68,6 +69,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/users/{id}/enable")
                 .post(accounts::enable)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/{id}/role")
+                .post(accounts::change_role)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/invite")
+                .post(invites::create)
                 .for_staff(Area::Admin),
         )
         .service(
@@ -158,7 +169,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// `/login`, `/logout` and `/setup/{token}`, outside the guarded scope.
+/// `/login`, `/logout`, `/setup/{token}` and `/invite/{token}`, outside the
+/// guarded scope.
 pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         Endpoint::new("/login")
@@ -175,6 +187,12 @@ pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
         Endpoint::new("/setup/{token}")
             .get(setup::form)
             .post(setup::submit)
+            .for_people(),
+    )
+    .service(
+        Endpoint::new("/invite/{token}")
+            .get(invites::form)
+            .post(invites::accept)
             .for_people(),
     );
 }

@@ -292,6 +292,9 @@ async fn administration_state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM api_keys",
         "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+        "SELECT COUNT(*) FROM staff_invites",
+        "SELECT COUNT(*) FROM users WHERE role = 'compliance'",
+        "SELECT COUNT(*) FROM users",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -317,6 +320,18 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
         .await
         .unwrap()
         .id;
+    app.add_staff("tess@acme.example", Role::Marketer, PASSWORD)
+        .await;
+    let tess = id_of(&app, "tess@acme.example").await;
+    let invite = assent::users::invite(
+        app.raw_db(),
+        &assent::audit::Doer::command_line(),
+        "ivy@acme.example",
+        Role::Marketer,
+    )
+    .await
+    .unwrap()
+    .token;
     let token = app.form_token("/admin/api-keys").await;
     // (form, fields, the answer with the right token)
     let forms: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
@@ -326,6 +341,25 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
             200,
         ),
         (format!("/admin/api-keys/{key}/revoke"), vec![], 303),
+        (
+            "/admin/users/invite".into(),
+            vec![("email", "new@acme.example"), ("role", "marketer")],
+            200,
+        ),
+        (
+            format!("/admin/users/{tess}/role"),
+            vec![("role", "compliance")],
+            303,
+        ),
+        // Last: accepting signs the browser in as the new account.
+        (
+            format!("/invite/{invite}"),
+            vec![
+                ("password", "a chosen secret phrase"),
+                ("repeat", "a chosen secret phrase"),
+            ],
+            303,
+        ),
     ];
     let before = administration_state(&app).await;
     for (path, fields, _) in &forms {

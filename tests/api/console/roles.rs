@@ -32,6 +32,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/users", Who::Admin),
     ("POST", "/admin/users/{id}/disable", Who::Admin),
     ("POST", "/admin/users/{id}/enable", Who::Admin),
+    ("POST", "/admin/users/{id}/role", Who::Admin),
+    ("POST", "/admin/users/invite", Who::Admin),
     ("GET", "/admin/api-keys", Who::Admin),
     ("POST", "/admin/api-keys", Who::Admin),
     ("GET", "/admin/api-keys/{id}/revoke", Who::Admin),
@@ -65,6 +67,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
     ("POST", "/setup/{token}", Who::Public),
+    ("GET", "/invite/{token}", Who::Public),
+    ("POST", "/invite/{token}", Who::Public),
     ("POST", "/logout", Who::Public),
 ];
 
@@ -139,6 +143,7 @@ struct Ids {
     user: String,
     setup: String,
     api_key: String,
+    invite: String,
 }
 
 impl Ids {
@@ -148,6 +153,8 @@ impl Ids {
             route.replace("{id}", &self.user)
         } else if route.starts_with("/admin/api-keys/") {
             route.replace("{id}", &self.api_key)
+        } else if route.starts_with("/invite/") {
+            route.replace("{token}", &self.invite)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
         } else {
@@ -187,6 +194,15 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     app.add_staff("target@acme.example", Role::Marketer, PASSWORD)
         .await;
     let api_key = api_key(app).await;
+    let invite = assent::users::invite(
+        app.raw_db(),
+        &assent::audit::Doer::command_line(),
+        "invitee@acme.example",
+        Role::Marketer,
+    )
+    .await
+    .unwrap()
+    .token;
     Ids {
         contact: person.contact_id,
         wa_id: person.wa_id,
@@ -195,6 +211,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         user: user_id(app, "target@acme.example").await,
         setup,
         api_key,
+        invite,
     }
 }
 
@@ -233,6 +250,8 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL",
         "SELECT COUNT(*) FROM api_keys",
         "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+        "SELECT COUNT(*) FROM staff_invites",
+        "SELECT COUNT(*) FROM users WHERE role = 'admin'",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -296,6 +315,8 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
         ("GET", _) => (200, None),
         ("POST", "/admin/account" | "/admin/users" | "/login" | "/admin/api-keys") => (422, None),
         ("POST", "/admin/api-keys/{id}/revoke") => (303, Some("/admin/api-keys")),
+        ("POST", "/admin/users/{id}/role") => (303, Some("/admin/users")),
+        ("POST", "/admin/users/invite" | "/invite/{token}") => (422, None),
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }

@@ -22,6 +22,7 @@ mod erasure;
 mod filters;
 mod home;
 mod import;
+mod invites;
 mod ledger;
 mod ledger_verify;
 mod person;
@@ -39,6 +40,7 @@ pub use erasure::Erasure;
 pub use filters::Filters;
 pub use home::{Chart, Home};
 pub use import::Import;
+pub use invites::Invites;
 pub use ledger::Ledger;
 pub use ledger_verify::LedgerVerify;
 pub use person::Person;
@@ -65,6 +67,7 @@ pub struct ConsoleText {
     pub erasure: Erasure,
     pub import: Import,
     pub api_keys: ApiKeys,
+    pub invites: Invites,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -86,4 +89,5 @@ pub static EN: ConsoleText = ConsoleText {
     erasure: erasure::EN,
     import: import::EN,
     api_keys: api_keys::EN,
+    invites: invites::EN,
 };

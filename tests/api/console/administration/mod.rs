@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod browser;
+mod staff;
 
 use super::compliance::{html, rows, text};
 use crate::helpers::*;
