@@ -25,3 +25,6 @@ CREATE TABLE forward_attempts (
     outcome TEXT NOT NULL
 );
 CREATE INDEX forward_attempts_recent ON forward_attempts (business_number_id, at);
+
+-- The console lists a number's newest waiting and failed forwards.
+CREATE INDEX forwards_number ON forwards (business_number_id, created_at);

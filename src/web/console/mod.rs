@@ -23,6 +23,7 @@ mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
+mod webhooks;
 pub mod text;
 
 pub use staff::{Staff, allow, require_staff};
@@ -44,6 +45,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/import", |m| m.import, Area::Compliance),
     ("/admin/users", |m| m.staff, Area::Admin),
     ("/admin/api-keys", |m| m.api_keys, Area::Admin),
+    ("/admin/webhooks", |m| m.webhooks, Area::Admin),
 ];
 
 /// `/admin…`
@@ -91,6 +93,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/api-keys/{id}/revoke")
                 .get(api_keys::confirm)
                 .post(api_keys::revoke)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks")
+                .get(webhooks::list)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}")
+                .get(webhooks::show)
+                .post(webhooks::save)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}/secret")
+                .post(webhooks::rotate)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}/forwards/{forward}/retry")
+                .post(webhooks::retry)
                 .for_staff(Area::Admin),
         )
         .service(

@@ -295,6 +295,9 @@ async fn administration_state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM staff_invites",
         "SELECT COUNT(*) FROM users WHERE role = 'compliance'",
         "SELECT COUNT(*) FROM users",
+        "SELECT COUNT(*) FROM webhook_configs",
+        "SELECT COUNT(*) FROM webhook_configs WHERE url LIKE 'https:%'",
+        "SELECT COUNT(*) FROM forwards WHERE next_attempt_at > created_at",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -332,6 +335,20 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
     .await
     .unwrap()
     .token;
+    let config = format!("/admin/webhooks/{number}");
+    assent::forwarding::config::set(
+        app.raw_db(),
+        &number,
+        "http://127.0.0.1:9/hook",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(app.consent(ALICE, "offers", "grant").await.0.is_success());
+    let (forward,): (String,) = sqlx::query_as("SELECT id FROM forwards")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
     let token = app.form_token("/admin/api-keys").await;
     // (form, fields, the answer with the right token)
     let forms: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
@@ -351,6 +368,13 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
             vec![("role", "compliance")],
             303,
         ),
+        (
+            config.clone(),
+            vec![("url", "https://crm.example/hook"), ("headers", "")],
+            303,
+        ),
+        (format!("{config}/secret"), vec![], 200),
+        (format!("{config}/forwards/{forward}/retry"), vec![], 303),
         // Last: accepting signs the browser in as the new account.
         (
             format!("/invite/{invite}"),

@@ -38,6 +38,15 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/api-keys", Who::Admin),
     ("GET", "/admin/api-keys/{id}/revoke", Who::Admin),
     ("POST", "/admin/api-keys/{id}/revoke", Who::Admin),
+    ("GET", "/admin/webhooks", Who::Admin),
+    ("GET", "/admin/webhooks/{number}", Who::Admin),
+    ("POST", "/admin/webhooks/{number}", Who::Admin),
+    ("POST", "/admin/webhooks/{number}/secret", Who::Admin),
+    (
+        "POST",
+        "/admin/webhooks/{number}/forwards/{forward}/retry",
+        Who::Admin,
+    ),
     ("GET", "/admin/audit", Who::Compliance),
     ("GET", "/admin/ledger", Who::Compliance),
     ("GET", "/admin/ledger/export", Who::Compliance),
@@ -144,6 +153,8 @@ struct Ids {
     setup: String,
     api_key: String,
     invite: String,
+    number: String,
+    forward: String,
 }
 
 impl Ids {
@@ -155,6 +166,10 @@ impl Ids {
             route.replace("{id}", &self.api_key)
         } else if route.starts_with("/invite/") {
             route.replace("{token}", &self.invite)
+        } else if route.starts_with("/admin/webhooks/") {
+            route
+                .replace("{number}", &self.number)
+                .replace("{forward}", &self.forward)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
         } else {
@@ -203,6 +218,7 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
     .await
     .unwrap()
     .token;
+    let (number, forward) = forward(app).await;
     Ids {
         contact: person.contact_id,
         wa_id: person.wa_id,
@@ -212,7 +228,33 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         setup,
         api_key,
         invite,
+        number,
+        forward,
     }
+}
+
+/// The sandbox number with a webhook nobody answers, and a forward owed to it.
+async fn forward(app: &TestApp) -> (String, String) {
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assent::forwarding::config::set(
+        app.raw_db(),
+        &number,
+        "http://127.0.0.1:9/hook",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(app.consent(BOB, "offers", "grant").await.0.is_success());
+    let (forward,): (String,) = sqlx::query_as("SELECT id FROM forwards LIMIT 1")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    (number, forward)
 }
 
 /// A key of the sandbox number's, for the admin walk to revoke.
@@ -252,6 +294,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
         "SELECT COUNT(*) FROM staff_invites",
         "SELECT COUNT(*) FROM users WHERE role = 'admin'",
+        "SELECT COUNT(*) FROM webhook_configs",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -316,7 +359,13 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
         ("POST", "/admin/account" | "/admin/users" | "/login" | "/admin/api-keys") => (422, None),
         ("POST", "/admin/api-keys/{id}/revoke") => (303, Some("/admin/api-keys")),
         ("POST", "/admin/users/{id}/role") => (303, Some("/admin/users")),
-        ("POST", "/admin/users/invite" | "/invite/{token}") => (422, None),
+        ("POST", "/admin/users/invite" | "/invite/{token}" | "/admin/webhooks/{number}") => {
+            (422, None)
+        }
+        ("POST", "/admin/webhooks/{number}/secret") => (200, None),
+        ("POST", "/admin/webhooks/{number}/forwards/{forward}/retry") => {
+            (303, Some("/admin/webhooks/"))
+        }
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
         }

@@ -29,6 +29,7 @@ pub struct Menu {
     pub import: &'static str,
     pub staff: &'static str,
     pub api_keys: &'static str,
+    pub webhooks: &'static str,
     pub your_account: &'static str,
 }
 
@@ -58,5 +59,6 @@ pub(super) const MENU_EN: Menu = Menu {
     import: "Import consents",
     staff: "Staff",
     api_keys: "API keys",
+    webhooks: "Webhooks",
     your_account: "Your account",
 };

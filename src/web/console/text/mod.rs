@@ -29,6 +29,7 @@ mod person;
 mod receipt;
 mod setup;
 mod sign_in;
+mod webhooks;
 
 pub use account::Account;
 pub use accounts::Accounts;
@@ -47,6 +48,7 @@ pub use person::Person;
 pub use receipt::Receipt;
 pub use setup::Setup;
 pub use sign_in::SignIn;
+pub use webhooks::Webhooks;
 
 pub struct ConsoleText {
     pub chrome: Chrome,
@@ -68,6 +70,7 @@ pub struct ConsoleText {
     pub import: Import,
     pub api_keys: ApiKeys,
     pub invites: Invites,
+    pub webhooks: Webhooks,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -90,4 +93,5 @@ pub static EN: ConsoleText = ConsoleText {
     import: import::EN,
     api_keys: api_keys::EN,
     invites: invites::EN,
+    webhooks: webhooks::EN,
 };

@@ -4,6 +4,7 @@
 mod api_keys;
 mod browser;
 mod staff;
+mod webhooks;
 
 use super::compliance::{html, rows, text};
 use crate::helpers::*;
