@@ -9,6 +9,7 @@ mod api_keys;
 mod attachment;
 mod audit_log;
 mod blocked;
+mod categories;
 mod chart;
 mod dates;
 mod erasure;
@@ -46,6 +47,7 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/users", |m| m.staff, Area::Admin),
     ("/admin/api-keys", |m| m.api_keys, Area::Admin),
     ("/admin/webhooks", |m| m.webhooks, Area::Admin),
+    ("/admin/categories", |m| m.categories, Area::Admin),
 ];
 
 /// `/admin…`
@@ -114,6 +116,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/webhooks/{number}/forwards/{forward}/retry")
                 .post(webhooks::retry)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories")
+                .get(categories::list)
+                .post(categories::create)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories/{name}")
+                .get(categories::show)
+                .post(categories::save)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories/keywords/{number}")
+                .get(categories::keywords)
+                .post(categories::save_keywords)
                 .for_staff(Area::Admin),
         )
         .service(

@@ -298,6 +298,9 @@ async fn administration_state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM webhook_configs",
         "SELECT COUNT(*) FROM webhook_configs WHERE url LIKE 'https:%'",
         "SELECT COUNT(*) FROM forwards WHERE next_attempt_at > created_at",
+        "SELECT COUNT(*) FROM categories",
+        "SELECT COUNT(*) FROM categories WHERE kind = 'utility'",
+        "SELECT COUNT(*) FROM keywords",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -375,6 +378,25 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
         ),
         (format!("{config}/secret"), vec![], 200),
         (format!("{config}/forwards/{forward}/retry"), vec![], 303),
+        (
+            "/admin/categories".into(),
+            vec![
+                ("name", "restock"),
+                ("kind", "marketing"),
+                ("title_en", "Back in stock"),
+            ],
+            303,
+        ),
+        (
+            "/admin/categories/offers".into(),
+            vec![("kind", "utility"), ("title_en", "Offers")],
+            303,
+        ),
+        (
+            format!("/admin/categories/keywords/{number}"),
+            vec![("language", "en"), ("action", "help"), ("words", "ASSIST")],
+            303,
+        ),
         // Last: accepting signs the browser in as the new account.
         (
             format!("/invite/{invite}"),

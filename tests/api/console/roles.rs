@@ -38,6 +38,12 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/api-keys", Who::Admin),
     ("GET", "/admin/api-keys/{id}/revoke", Who::Admin),
     ("POST", "/admin/api-keys/{id}/revoke", Who::Admin),
+    ("GET", "/admin/categories", Who::Admin),
+    ("POST", "/admin/categories", Who::Admin),
+    ("GET", "/admin/categories/{name}", Who::Admin),
+    ("POST", "/admin/categories/{name}", Who::Admin),
+    ("GET", "/admin/categories/keywords/{number}", Who::Admin),
+    ("POST", "/admin/categories/keywords/{number}", Who::Admin),
     ("GET", "/admin/webhooks", Who::Admin),
     ("GET", "/admin/webhooks/{number}", Who::Admin),
     ("POST", "/admin/webhooks/{number}", Who::Admin),
@@ -166,6 +172,10 @@ impl Ids {
             route.replace("{id}", &self.api_key)
         } else if route.starts_with("/invite/") {
             route.replace("{token}", &self.invite)
+        } else if route.starts_with("/admin/categories/") {
+            route
+                .replace("{name}", "offers")
+                .replace("{number}", &self.number)
         } else if route.starts_with("/admin/webhooks/") {
             route
                 .replace("{number}", &self.number)
@@ -295,6 +305,8 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM staff_invites",
         "SELECT COUNT(*) FROM users WHERE role = 'admin'",
         "SELECT COUNT(*) FROM webhook_configs",
+        "SELECT COUNT(*) FROM categories",
+        "SELECT COUNT(*) FROM keywords",
     ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
@@ -363,6 +375,9 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
             (422, None)
         }
         ("POST", "/admin/webhooks/{number}/secret") => (200, None),
+        ("POST", "/admin/categories" | "/admin/categories/{name}") => (422, None),
+        // A keyword form names its language and action in hidden fields.
+        ("POST", "/admin/categories/keywords/{number}") => (400, None),
         ("POST", "/admin/webhooks/{number}/forwards/{forward}/retry") => {
             (303, Some("/admin/webhooks/"))
         }

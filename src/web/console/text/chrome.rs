@@ -30,6 +30,7 @@ pub struct Menu {
     pub staff: &'static str,
     pub api_keys: &'static str,
     pub webhooks: &'static str,
+    pub categories: &'static str,
     pub your_account: &'static str,
 }
 
@@ -60,5 +61,6 @@ pub(super) const MENU_EN: Menu = Menu {
     staff: "Staff",
     api_keys: "API keys",
     webhooks: "Webhooks",
+    categories: "Categories",
     your_account: "Your account",
 };

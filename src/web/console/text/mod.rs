@@ -17,6 +17,7 @@ mod accounts;
 mod api_keys;
 mod audit_log;
 mod blocked;
+mod categories;
 mod chrome;
 mod erasure;
 mod filters;
@@ -36,6 +37,7 @@ pub use accounts::Accounts;
 pub use api_keys::ApiKeys;
 pub use audit_log::AuditLog;
 pub use blocked::Blocked;
+pub use categories::Categories;
 pub use chrome::{Chrome, Menu};
 pub use erasure::Erasure;
 pub use filters::Filters;
@@ -71,6 +73,7 @@ pub struct ConsoleText {
     pub api_keys: ApiKeys,
     pub invites: Invites,
     pub webhooks: Webhooks,
+    pub categories: Categories,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -94,4 +97,5 @@ pub static EN: ConsoleText = ConsoleText {
     api_keys: api_keys::EN,
     invites: invites::EN,
     webhooks: webhooks::EN,
+    categories: categories::EN,
 };

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod browser;
+mod categories;
 mod staff;
 mod webhooks;
 
