@@ -107,5 +107,54 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
         assert_eq!(app.get_json("/api/v1/keywords", Some(&key)).await.0, 401);
     }
     browser.close().await;
-    let _ = DESKTOP;
+}
+
+/// The other administration pages, filled in, read on a phone and a desktop:
+/// clean console, no sideways scrolling, screenshots.
+#[tokio::test]
+async fn the_administration_pages_read_well_on_a_phone_and_a_desktop() {
+    let app = TestApp::spawn().await;
+    app.add_staff(ADMIN, Role::Admin, PASSWORD).await;
+    app.add_staff("mia@acme.example", Role::Marketer, PASSWORD)
+        .await;
+    let number = sandbox_row_id(&app).await;
+    assent::forwarding::config::set(
+        app.raw_db(),
+        &number,
+        "https://crm.example/hooks/whatsapp",
+        &[("X-Api-Token".to_owned(), "abc".to_owned())].into(),
+    )
+    .await
+    .unwrap();
+    assert!(app.consent(ALICE, "offers", "grant").await.0.is_success());
+    let Some(mut browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&app.url("/admin")).await;
+    browser.fill("#email", ADMIN).await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    for viewport in [PHONE, DESKTOP] {
+        browser.resize(viewport).await;
+        for (path, name, says) in [
+            ("/admin/users".to_owned(), "staff", "Invite a staff member"),
+            ("/admin/webhooks".to_owned(), "webhooks", "crm.example"),
+            (format!("/admin/webhooks/{number}"), "webhook", "Waiting and failed"),
+            ("/admin/categories".to_owned(), "categories", "STOP offers"),
+            ("/admin/categories/offers".to_owned(), "category", "Category offers"),
+            (
+                format!("/admin/categories/keywords/{number}"),
+                "keywords",
+                "UNSUBSCRIBE",
+            ),
+        ] {
+            browser.goto(&app.url(&path)).await;
+            let text = body_text(&browser).await;
+            assert!(text.contains(says), "{path} on the {}: {text}", viewport.name);
+            checked(&browser, name).await;
+        }
+    }
+    browser.close().await;
 }
