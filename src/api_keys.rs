@@ -109,13 +109,14 @@ pub async fn issue(
 /// revoked already or does not exist.
 pub async fn revoke(db: &Db, who: &Doer, id: &str) -> anyhow::Result<bool> {
     let mut w = db.write().await?;
-    let changed = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *w)
-        .await?
-        .rows_affected()
-        > 0;
+    let changed =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *w)
+            .await?
+            .rows_affected()
+            > 0;
     if changed {
         let name = name_of(&mut w, id).await?.unwrap_or_default();
         audit::record(

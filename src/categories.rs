@@ -147,10 +147,7 @@ pub fn check(texts: &[(crate::domain::Locale, Text)]) -> Vec<(String, String)> {
 
 /// The words of a category per language, as stored (languages without any are
 /// absent).
-pub async fn texts(
-    db: &crate::db::Db,
-    name: &CategoryName,
-) -> anyhow::Result<Vec<(String, Text)>> {
+pub async fn texts(db: &crate::db::Db, name: &CategoryName) -> anyhow::Result<Vec<(String, Text)>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT language, title, description FROM category_texts WHERE category = $1 ORDER BY language",
     )

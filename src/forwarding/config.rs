@@ -153,7 +153,11 @@ pub async fn save(
         &mut w,
         who,
         Entry {
-            action: if new { "webhook.created" } else { "webhook.changed" },
+            action: if new {
+                "webhook.created"
+            } else {
+                "webhook.changed"
+            },
             target: &target(business_number_id),
             detail: &detail,
         },

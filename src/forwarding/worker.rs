@@ -2,7 +2,9 @@
 //! header; a 2xx answer ends the row, anything else retries with exponential
 //! backoff until `give_up_after` (7 days by default, as Meta does). The delay
 //! doubles up to `retry_max` without jitter, so an endpoint down for hours is
-//! tried about hourly and catches up within the hour it returns.
+//! tried about hourly and catches up within the hour it returns. Each attempt and
+//! the endpoint's answer is noted (`note_attempt`) for the console, which cannot
+//! read a delivered forward: its row is gone.
 
 use super::{config, target};
 use crate::db::now_ms;
@@ -60,8 +62,15 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
                 .execute(&mut *w)
                 .await?;
             let outcome = format!("answered HTTP {status}");
-            super::note_attempt(&mut w, &job.business_number_id, &job.id, &job.kind, true, &outcome)
-                .await?;
+            super::note_attempt(
+                &mut w,
+                &job.business_number_id,
+                &job.id,
+                &job.kind,
+                true,
+                &outcome,
+            )
+            .await?;
             w.commit().await?;
         }
         Err(why) => {
@@ -108,8 +117,15 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             .bind(&job.claim_id)
             .execute(&mut *w)
             .await?;
-            super::note_attempt(&mut w, &job.business_number_id, &job.id, &job.kind, false, &why)
-                .await?;
+            super::note_attempt(
+                &mut w,
+                &job.business_number_id,
+                &job.id,
+                &job.kind,
+                false,
+                &why,
+            )
+            .await?;
             w.commit().await?;
         }
     }

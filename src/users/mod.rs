@@ -6,10 +6,10 @@ mod invites;
 mod password;
 mod setup;
 
-pub use password::{MAX_LENGTH, MIN_LENGTH, PasswordError};
 pub use invites::{
-    INVITE_TTL, InviteError, Invitation, OpenInvite, accept_invite, invite, invite_open,
+    INVITE_TTL, Invitation, InviteError, OpenInvite, accept_invite, invite, invite_open,
 };
+pub use password::{MAX_LENGTH, MIN_LENGTH, PasswordError};
 pub use setup::{SetupError, create_first_admin, offer_setup_link, setup_link_open};
 
 use crate::audit::{self, Doer, Entry};
@@ -497,12 +497,7 @@ pub enum RoleChange {
 
 /// An admin gives another account a role. Sessions go on: every console request
 /// reads the account, so the new role applies from the next page on.
-pub async fn change_role(
-    db: &Db,
-    who: &Doer,
-    id: &str,
-    role: Role,
-) -> anyhow::Result<RoleChange> {
+pub async fn change_role(db: &Db, who: &Doer, id: &str, role: Role) -> anyhow::Result<RoleChange> {
     if who.actor == Actor::Staff(id.to_owned()) {
         return Ok(RoleChange::OwnAccount);
     }

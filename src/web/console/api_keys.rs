@@ -144,7 +144,12 @@ pub async fn create(
         match api_keys::issue(&services.db, &staff.doer(), &typed.number, &typed.name).await {
             Ok(issued) => {
                 let number = numbers::by_id(
-                    &mut *services.db.pool.acquire().await.map_err(|e| page.internal(e))?,
+                    &mut *services
+                        .db
+                        .pool
+                        .acquire()
+                        .await
+                        .map_err(|e| page.internal(e))?,
                     &typed.number,
                 )
                 .await
@@ -187,7 +192,8 @@ pub async fn confirm(
         .map_err(|e| page.internal(e))?
         .ok_or_else(|| page.error(Problem::NotFound))?;
     if key.revoked_at.is_some() {
-        page.session().set_flash(page.console.api_keys.already_revoked);
+        page.session()
+            .set_flash(page.console.api_keys.already_revoked);
         return Ok(back());
     }
     Ok(render(

@@ -92,10 +92,15 @@ impl CategoryForm {
         if kind.is_none() {
             errors.add("kind", t.choose_kind);
         }
-        let texts: Vec<(Locale, Text)> = Locale::ALL.into_iter().map(|l| (l, self.text(l))).collect();
+        let texts: Vec<(Locale, Text)> =
+            Locale::ALL.into_iter().map(|l| (l, self.text(l))).collect();
         for (field, problem) in categories::check(&texts) {
             let (what, code) = field.split_once('_').unwrap_or((&field, "en"));
-            let what = if what == "title" { "title" } else { "description" };
+            let what = if what == "title" {
+                "title"
+            } else {
+                "description"
+            };
             let named = format!("{} {what}", (t.language)(code));
             errors.add(field_name(&field), (t.problem)(&named, &problem));
         }
@@ -180,7 +185,13 @@ pub async fn list(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let view = list_view(page, &services, CategoryForm::default(), FieldErrors::default()).await?;
+    let view = list_view(
+        page,
+        &services,
+        CategoryForm::default(),
+        FieldErrors::default(),
+    )
+    .await?;
     Ok(render(StatusCode::OK, &view))
 }
 
@@ -234,7 +245,12 @@ async fn category(
 ) -> Result<categories::Category, PageError> {
     let name = CategoryName::parse(raw).map_err(|_| page.error(Problem::NotFound))?;
     categories::find(
-        &mut *services.db.pool.acquire().await.map_err(|e| page.internal(e))?,
+        &mut *services
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| page.internal(e))?,
         &name,
     )
     .await
@@ -355,7 +371,12 @@ pub struct WordsForm {
 
 async fn number(page: &Page, services: &Services, id: &str) -> Result<BusinessNumber, PageError> {
     numbers::by_id(
-        &mut *services.db.pool.acquire().await.map_err(|e| page.internal(e))?,
+        &mut *services
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| page.internal(e))?,
         id,
     )
     .await
@@ -448,25 +469,36 @@ pub async fn save_keywords(
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect();
-    let problem =
-        match keywords::set_by(&services.db, Some(&staff.doer()), &n.id, &language, action, &words)
-            .await
-        {
-            Ok(()) => {
-                page.session().set_flash(&(t.words_saved)(
-                    (t.language)(locale.code()),
-                    action.as_str(),
-                ));
-                return Ok(HttpResponse::SeeOther()
-                    .insert_header((
-                        LOCATION,
-                        format!("/admin/categories/keywords/{}#{}-{}", n.id, locale.code(), action.as_str()),
-                    ))
-                    .finish());
-            }
-            Err(KeywordError::Invalid { problem, .. }) => (t.words_problem)(&problem),
-            Err(KeywordError::Db(e)) => return Err(page.internal(e)),
-        };
+    let problem = match keywords::set_by(
+        &services.db,
+        Some(&staff.doer()),
+        &n.id,
+        &language,
+        action,
+        &words,
+    )
+    .await
+    {
+        Ok(()) => {
+            page.session().set_flash(&(t.words_saved)(
+                (t.language)(locale.code()),
+                action.as_str(),
+            ));
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    LOCATION,
+                    format!(
+                        "/admin/categories/keywords/{}#{}-{}",
+                        n.id,
+                        locale.code(),
+                        action.as_str()
+                    ),
+                ))
+                .finish());
+        }
+        Err(KeywordError::Invalid { problem, .. }) => (t.words_problem)(&problem),
+        Err(KeywordError::Db(e)) => return Err(page.internal(e)),
+    };
     let view = keywords_view(page, &services, &n, Some((&typed, problem))).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
 }

@@ -24,8 +24,8 @@ mod receipt;
 mod setup;
 mod sign_in;
 mod staff;
-mod webhooks;
 pub mod text;
+mod webhooks;
 
 pub use staff::{Staff, allow, require_staff};
 

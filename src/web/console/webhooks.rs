@@ -118,7 +118,12 @@ pub struct Settings {
 
 async fn number(page: &Page, services: &Services, id: &str) -> Result<BusinessNumber, PageError> {
     numbers::by_id(
-        &mut *services.db.pool.acquire().await.map_err(|e| page.internal(e))?,
+        &mut *services
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| page.internal(e))?,
         id,
     )
     .await
@@ -331,4 +336,3 @@ pub async fn retry(
         .insert_header((LOCATION, format!("/admin/webhooks/{}", n.id)))
         .finish())
 }
-

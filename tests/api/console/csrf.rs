@@ -285,6 +285,9 @@ async fn the_setup_form_refuses_a_missing_or_wrong_token_and_creates_no_admin() 
     assert!(signed_in(&app).await);
 }
 
+/// (form, fields, the answer with the right token)
+type AdminForm<'a> = (String, Vec<(&'a str, &'a str)>, u16);
+
 /// What an administration form could change, as counts.
 async fn administration_state(app: &TestApp) -> Vec<i64> {
     let mut counts = Vec::new();
@@ -353,8 +356,7 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
         .await
         .unwrap();
     let token = app.form_token("/admin/api-keys").await;
-    // (form, fields, the answer with the right token)
-    let forms: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+    let forms: Vec<AdminForm> = vec![
         (
             "/admin/api-keys".into(),
             vec![("name", "csrf"), ("number", &number)],
@@ -422,5 +424,9 @@ async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_
         let r = app.post_form(path, &with_token(&right, fields)).await;
         assert_eq!(r.status(), *status, "{path} with the token");
     }
-    assert_ne!(administration_state(&app).await, before, "the forms did their work");
+    assert_ne!(
+        administration_state(&app).await,
+        before,
+        "the forms did their work"
+    );
 }

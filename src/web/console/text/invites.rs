@@ -53,7 +53,9 @@ pub(super) const EN: Invites = Invites {
     back: "Back to Staff",
     heading: "Join the Assent console",
     lead: |email, role| {
-        format!("You are invited to sign in as {email}, as {role}. Choose your password; this link then stops working.")
+        format!(
+            "You are invited to sign in as {email}, as {role}. Choose your password; this link then stops working."
+        )
     },
     submit: "Create my account",
     welcome: |email, role| format!("Welcome, {email}. You are signed in as {role}."),

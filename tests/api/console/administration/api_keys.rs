@@ -35,10 +35,7 @@ async fn key_id(app: &TestApp, name: &str) -> String {
 
 /// What the API says to a request with `key`.
 async fn api_status(app: &TestApp, key: &str) -> u16 {
-    app.get_json("/api/v1/keywords", Some(key))
-        .await
-        .0
-        .as_u16()
+    app.get_json("/api/v1/keywords", Some(key)).await.0.as_u16()
 }
 
 /// The cells of the key's row on the list.
@@ -83,13 +80,16 @@ async fn a_key_is_shown_once_works_is_never_shown_again_and_stops_working_when_r
         assert!(!later.contains(&key), "{path} shows the key");
         assert!(!later.contains(&key["assent_".len()..][..16]), "{path}");
     }
-    let stored: Vec<(String,)> = sqlx::query_as(
-        "SELECT key_sha256 FROM api_keys UNION ALL SELECT detail FROM audit_log",
-    )
-    .fetch_all(&app.raw_db().pool)
-    .await
-    .unwrap();
-    assert!(stored.iter().all(|(s,)| !s.contains(&key["assent_".len()..])));
+    let stored: Vec<(String,)> =
+        sqlx::query_as("SELECT key_sha256 FROM api_keys UNION ALL SELECT detail FROM audit_log")
+            .fetch_all(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|(s,)| !s.contains(&key["assent_".len()..]))
+    );
     let cells = row(&app, "CRM production").await;
     assert!(cells[1].contains(SANDBOX_ID), "{cells:?}");
     assert!(cells[4].contains("active"), "{cells:?}");
@@ -97,7 +97,10 @@ async fn a_key_is_shown_once_works_is_never_shown_again_and_stops_working_when_r
     // Revoking asks first, then the API refuses the key.
     let id = key_id(&app, "CRM production").await;
     let ask = html(&app, &format!("/admin/api-keys/{id}/revoke"), 200).await;
-    assert!(text(&ask).contains("Revoke the key CRM production?"), "{ask}");
+    assert!(
+        text(&ask).contains("Revoke the key CRM production?"),
+        "{ask}"
+    );
     assert_eq!(api_status(&app, &key).await, 200, "asking revoked nothing");
     let r = submit(
         &app,
@@ -169,11 +172,12 @@ async fn last_used_is_shown_after_use_and_written_at_most_once_a_minute() {
     assert!(used.starts_with("20") && used.len() == 19, "{used}");
     let id = key_id(&app, "Billing").await;
     let last_used = async || -> i64 {
-        let (at,): (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM api_keys WHERE id = $1")
-            .bind(&id)
-            .fetch_one(&app.raw_db().pool)
-            .await
-            .unwrap();
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT last_used_at FROM api_keys WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&app.raw_db().pool)
+                .await
+                .unwrap();
         at.unwrap()
     };
     let first = last_used().await;
@@ -203,15 +207,33 @@ async fn bad_input_comes_back_with_what_was_typed_and_makes_no_key() {
     let entries = app.count("audit_log").await;
     let long = "x".repeat(101);
     for (name, number, field, message) in [
-        ("   ", number.as_str(), "name", "Give the key a name of 1 to 100 characters."),
-        (long.as_str(), number.as_str(), "name", "Give the key a name of 1 to 100 characters."),
+        (
+            "   ",
+            number.as_str(),
+            "name",
+            "Give the key a name of 1 to 100 characters.",
+        ),
+        (
+            long.as_str(),
+            number.as_str(),
+            "name",
+            "Give the key a name of 1 to 100 characters.",
+        ),
         ("<b>Ops</b>", "", "number", "Choose a business number."),
-        ("Ops", "no-such-number", "number", "Choose a business number."),
+        (
+            "Ops",
+            "no-such-number",
+            "number",
+            "Choose a business number.",
+        ),
     ] {
         let r = create(&app, name, number).await;
         assert_eq!(r.status(), 422, "{name:?} {number:?}");
         let page = r.text().await.unwrap();
-        assert!(page.contains(&format!(r#"id="{field}-error">{message}"#)), "{page}");
+        assert!(
+            page.contains(&format!(r#"id="{field}-error">{message}"#)),
+            "{page}"
+        );
         if name.trim().is_empty() {
             assert_eq!(input_value(&page, "name"), name);
         } else {

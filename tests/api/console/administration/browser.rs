@@ -61,7 +61,11 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
                 "return !document.querySelector(\"{button}\").hidden;"
             ))
             .await;
-        assert_eq!(visible, serde_json::json!(true), "the script showed the button");
+        assert_eq!(
+            visible,
+            serde_json::json!(true),
+            "the script showed the button"
+        );
         browser.tick(button).await;
         let mut said = String::new();
         for _ in 0..50 {
@@ -141,9 +145,17 @@ async fn the_administration_pages_read_well_on_a_phone_and_a_desktop() {
         for (path, name, says) in [
             ("/admin/users".to_owned(), "staff", "Invite a staff member"),
             ("/admin/webhooks".to_owned(), "webhooks", "crm.example"),
-            (format!("/admin/webhooks/{number}"), "webhook", "Waiting and failed"),
+            (
+                format!("/admin/webhooks/{number}"),
+                "webhook",
+                "Waiting and failed",
+            ),
             ("/admin/categories".to_owned(), "categories", "STOP offers"),
-            ("/admin/categories/offers".to_owned(), "category", "Category offers"),
+            (
+                "/admin/categories/offers".to_owned(),
+                "category",
+                "Category offers",
+            ),
             (
                 format!("/admin/categories/keywords/{number}"),
                 "keywords",
@@ -152,7 +164,11 @@ async fn the_administration_pages_read_well_on_a_phone_and_a_desktop() {
         ] {
             browser.goto(&app.url(&path)).await;
             let text = body_text(&browser).await;
-            assert!(text.contains(says), "{path} on the {}: {text}", viewport.name);
+            assert!(
+                text.contains(says),
+                "{path} on the {}: {text}",
+                viewport.name
+            );
             checked(&browser, name).await;
         }
     }

@@ -45,7 +45,12 @@ async fn an_admin_adds_a_category_that_can_then_be_used_and_edits_it() {
         &app,
         "/admin/categories",
         "/admin/categories",
-        &fields("back_in_stock", "marketing", " Back in stock ", "De nuevo disponible"),
+        &fields(
+            "back_in_stock",
+            "marketing",
+            " Back in stock ",
+            "De nuevo disponible",
+        ),
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -55,7 +60,10 @@ async fn an_admin_adds_a_category_that_can_then_be_used_and_edits_it() {
         .into_iter()
         .find(|r| r[0] == "back_in_stock")
         .unwrap();
-    assert_eq!(&row[1..4], ["marketing", "Back in stock", "STOP back_in_stock"]);
+    assert_eq!(
+        &row[1..4],
+        ["marketing", "Back in stock", "STOP back_in_stock"]
+    );
     assert_eq!(
         category(&app, "back_in_stock").await,
         Some(("marketing".into(), "Back in stock".into()))
@@ -133,14 +141,23 @@ async fn bad_categories_come_back_with_what_was_typed_and_change_nothing() {
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     for (field, says) in [
-        ("name", "The name must be 1 to 64 lowercase letters, digits or _."),
+        (
+            "name",
+            "The name must be 1 to 64 lowercase letters, digits or _.",
+        ),
         ("kind", "Choose a kind."),
         ("title_en", "The English title is needed."),
     ] {
-        assert!(page.contains(&format!(r#"id="{field}-error">{says}"#)), "{field}: {page}");
+        assert!(
+            page.contains(&format!(r#"id="{field}-error">{says}"#)),
+            "{field}: {page}"
+        );
     }
     assert_eq!(input_value(&page, "name"), "Back In Stock!");
-    assert_eq!(input_value(&page, "title_es"), "&#60;i&#62;Solo&#60;/i&#62;");
+    assert_eq!(
+        input_value(&page, "title_es"),
+        "&#60;i&#62;Solo&#60;/i&#62;"
+    );
     assert!(page.contains("When what you wanted is in stock again.</textarea>"));
     // A name that exists; Spanish words without a Spanish title.
     let mut taken = fields("offers", "marketing", "Offers", "");
@@ -148,7 +165,10 @@ async fn bad_categories_come_back_with_what_was_typed_and_change_nothing() {
     let r = submit(&app, "/admin/categories", "/admin/categories", &taken).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
-    assert!(page.contains(r#"id="title_es-error">The Spanish title is needed."#), "{page}");
+    assert!(
+        page.contains(r#"id="title_es-error">The Spanish title is needed."#),
+        "{page}"
+    );
     let r = submit(
         &app,
         "/admin/categories",
@@ -157,7 +177,12 @@ async fn bad_categories_come_back_with_what_was_typed_and_change_nothing() {
     )
     .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains(r#"id="name-error">A category with this name exists already."#));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(r#"id="name-error">A category with this name exists already."#)
+    );
     // Editing with no English title changes nothing.
     let before = (category(&app, "offers").await, texts(&app, "offers").await);
     let r = submit(
@@ -169,15 +194,30 @@ async fn bad_categories_come_back_with_what_was_typed_and_change_nothing() {
     .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
-    assert!(page.contains(r#"id="kind-utility" name="kind" value="utility" checked"#), "as typed");
-    assert_eq!((category(&app, "offers").await, texts(&app, "offers").await), before);
+    assert!(
+        page.contains(r#"id="kind-utility" name="kind" value="utility" checked"#),
+        "as typed"
+    );
+    assert_eq!(
+        (category(&app, "offers").await, texts(&app, "offers").await),
+        before
+    );
     assert_eq!(app.count("categories").await, categories);
     assert_eq!(app.count("audit_log").await, entries);
     assert_eq!(app.page("/admin/categories/no_such").await.status(), 404);
-    assert_eq!(app.page("/admin/categories/Not%20A%20Name").await.status(), 404);
+    assert_eq!(
+        app.page("/admin/categories/Not%20A%20Name").await.status(),
+        404
+    );
 }
 
-async fn set_words(app: &TestApp, number: &str, language: &str, action: &str, words: &str) -> reqwest::Response {
+async fn set_words(
+    app: &TestApp,
+    number: &str,
+    language: &str,
+    action: &str,
+    words: &str,
+) -> reqwest::Response {
     let path = format!("/admin/categories/keywords/{number}");
     submit(
         app,
@@ -206,13 +246,21 @@ async fn a_number_adds_keywords_but_the_built_in_ones_stay_and_conflicts_are_ref
     let number = sandbox_row_id(&app).await;
     let path = format!("/admin/categories/keywords/{number}");
     let page = html(&app, &path, 200).await;
-    assert!(text(&page).contains("Built in: STOP, UNSUBSCRIBE"), "{page}");
+    assert!(
+        text(&page).contains("Built in: STOP, UNSUBSCRIBE"),
+        "{page}"
+    );
     assert!(text(&page).contains("Built in: PARAR, BAJA"), "{page}");
 
     let r = set_words(&app, &number, "en", "stop", "halt, No more").await;
     assert_eq!(r.status(), 303);
     let stop = words(&app, "en", "stop").await;
-    assert!(stop.contains(&"STOP".to_owned()) && stop.contains(&"HALT".to_owned()) && stop.contains(&"NO MORE".to_owned()), "{stop:?}");
+    assert!(
+        stop.contains(&"STOP".to_owned())
+            && stop.contains(&"HALT".to_owned())
+            && stop.contains(&"NO MORE".to_owned()),
+        "{stop:?}"
+    );
     let page = html(&app, &path, 200).await;
     assert!(text(&page).contains("The English words for stop are saved."));
     assert!(page.contains(r#"value="HALT, NO MORE""#), "{page}");
@@ -229,7 +277,10 @@ async fn a_number_adds_keywords_but_the_built_in_ones_stay_and_conflicts_are_ref
         page.contains("is already this number&#39;s word for stop"),
         "{page}"
     );
-    assert!(page.contains(r#"value="halt, assist""#), "typed kept: {page}");
+    assert!(
+        page.contains(r#"value="halt, assist""#),
+        "typed kept: {page}"
+    );
     let r = set_words(&app, &number, "es", "start", "PARAR").await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("built-in word for stop"));
@@ -243,5 +294,8 @@ async fn a_number_adds_keywords_but_the_built_in_ones_stay_and_conflicts_are_ref
         words(&app, "en", "stop").await,
         ["STOP", "UNSUBSCRIBE", "STOP ALL", "CANCEL", "END", "QUIT"]
     );
-    assert_eq!(app.page("/admin/categories/keywords/nope").await.status(), 404);
+    assert_eq!(
+        app.page("/admin/categories/keywords/nope").await.status(),
+        404
+    );
 }

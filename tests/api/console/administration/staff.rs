@@ -82,7 +82,11 @@ async fn an_invitation_link_is_shown_once_creates_the_account_once_and_is_then_r
         "{page}"
     );
     assert!(page.contains("data-copy=\"invite-link\""));
-    assert_eq!(app.count("users").await, 1, "no account until the link is used");
+    assert_eq!(
+        app.count("users").await,
+        1,
+        "no account until the link is used"
+    );
     let stored: (String,) = sqlx::query_as("SELECT token_hash FROM staff_invites")
         .fetch_one(&app.raw_db().pool)
         .await
@@ -128,7 +132,10 @@ async fn an_invitation_link_is_shown_once_creates_the_account_once_and_is_then_r
     assert_eq!(role_of(&app, "nora@acme.example").await, "compliance");
     let created = audited(&app, "user.created").await;
     let created = created.last().unwrap();
-    assert_eq!(created.2, format!("user:{}", user_id(&app, "nora@acme.example").await));
+    assert_eq!(
+        created.2,
+        format!("user:{}", user_id(&app, "nora@acme.example").await)
+    );
     assert!(created.0.starts_with("invitation invite:"), "{created:?}");
     assert_eq!(
         app.visitor()
@@ -160,13 +167,26 @@ async fn an_invitation_link_is_shown_once_creates_the_account_once_and_is_then_r
 async fn an_expired_invitation_or_one_whose_address_has_an_account_is_refused() {
     let app = TestApp::spawn().await;
     admin(&app).await;
-    let late = shown_link(&invite(&app, "late@acme.example", "marketer").await.text().await.unwrap());
-    let taken = shown_link(&invite(&app, "taken@acme.example", "marketer").await.text().await.unwrap());
+    let late = shown_link(
+        &invite(&app, "late@acme.example", "marketer")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let taken = shown_link(
+        &invite(&app, "taken@acme.example", "marketer")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
     sqlx::query("UPDATE staff_invites SET expires_at = 1 WHERE email = 'late@acme.example'")
         .execute(&app.raw_db().pool)
         .await
         .unwrap();
-    app.add_staff("taken@acme.example", Role::Admin, PASSWORD).await;
+    app.add_staff("taken@acme.example", Role::Admin, PASSWORD)
+        .await;
     for link in [late, taken] {
         let path = link.trim_start_matches("https://assent.example");
         assert_eq!(app.visitor().page(path).await.status(), 410, "{path}");
@@ -180,16 +200,34 @@ async fn a_bad_invitation_comes_back_with_what_was_typed_and_invites_nobody() {
     admin(&app).await;
     let entries = app.count("audit_log").await;
     for (email, role, field, message) in [
-        ("not an email", "marketer", "invite-email", "Enter an email address"),
-        (ADMIN, "marketer", "invite-email", "An account with this email address exists already."),
+        (
+            "not an email",
+            "marketer",
+            "invite-email",
+            "Enter an email address",
+        ),
+        (
+            ADMIN,
+            "marketer",
+            "invite-email",
+            "An account with this email address exists already.",
+        ),
         ("new@acme.example", "", "invite-role", "Choose a role."),
         ("new@acme.example", "owner", "invite-role", "Choose a role."),
     ] {
         let r = invite(&app, email, role).await;
         assert_eq!(r.status(), 422, "{email} {role}");
         let page = r.text().await.unwrap();
-        assert!(page.contains(&format!(r#"id="{field}-error">{message}"#)), "{page}");
-        assert!(page.contains(&format!(r#"id="invite-email" name="email" type="email" autocomplete="off" value="{email}""#)), "{page}");
+        assert!(
+            page.contains(&format!(r#"id="{field}-error">{message}"#)),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                r#"id="invite-email" name="email" type="email" autocomplete="off" value="{email}""#
+            )),
+            "{page}"
+        );
         assert!(!page.contains("invite-link"));
     }
     assert_eq!(app.count("staff_invites").await, 0);
@@ -200,18 +238,35 @@ async fn a_bad_invitation_comes_back_with_what_was_typed_and_invites_nobody() {
 async fn an_admin_changes_another_accounts_role_which_applies_from_their_next_page() {
     let app = TestApp::spawn().await;
     admin(&app).await;
-    app.add_staff("mia@acme.example", Role::Marketer, PASSWORD).await;
+    app.add_staff("mia@acme.example", Role::Marketer, PASSWORD)
+        .await;
     let mia = app.visitor();
-    assert_eq!(mia.sign_in("mia@acme.example", PASSWORD).await.status(), 303);
+    assert_eq!(
+        mia.sign_in("mia@acme.example", PASSWORD).await.status(),
+        303
+    );
     assert_eq!(mia.page("/admin/ledger").await.status(), 403);
     let id = user_id(&app, "mia@acme.example").await;
-    let r = submit(&app, "/admin/users", &format!("/admin/users/{id}/role"), &[("role", "compliance")]).await;
+    let r = submit(
+        &app,
+        "/admin/users",
+        &format!("/admin/users/{id}/role"),
+        &[("role", "compliance")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/admin/users");
     let page = html(&app, "/admin/users", 200).await;
-    assert!(text(&page).contains("mia@acme.example is now compliance"), "{page}");
+    assert!(
+        text(&page).contains("mia@acme.example is now compliance"),
+        "{page}"
+    );
     assert_eq!(role_of(&app, "mia@acme.example").await, "compliance");
-    assert_eq!(mia.page("/admin/ledger").await.status(), 200, "same session");
+    assert_eq!(
+        mia.page("/admin/ledger").await.status(),
+        200,
+        "same session"
+    );
     let changed = audited(&app, "user.role_changed").await;
     assert_eq!(
         changed,
@@ -228,18 +283,35 @@ async fn an_admin_changes_another_accounts_role_which_applies_from_their_next_pa
     for (who, role, said) in [
         (id.clone(), "compliance", "Nothing to change"),
         (id.clone(), "owner", "Choose a role."),
-        (user_id(&app, ADMIN).await, "marketer", "You cannot change your own role"),
+        (
+            user_id(&app, ADMIN).await,
+            "marketer",
+            "You cannot change your own role",
+        ),
     ] {
-        let r = submit(&app, "/admin/users", &format!("/admin/users/{who}/role"), &[("role", role)]).await;
+        let r = submit(
+            &app,
+            "/admin/users",
+            &format!("/admin/users/{who}/role"),
+            &[("role", role)],
+        )
+        .await;
         assert_eq!(r.status(), 303);
-        assert!(text(&html(&app, "/admin/users", 200).await).contains(said), "{said}");
+        assert!(
+            text(&html(&app, "/admin/users", 200).await).contains(said),
+            "{said}"
+        );
     }
     assert_eq!(role_of(&app, ADMIN).await, "admin");
     assert_eq!(role_of(&app, "mia@acme.example").await, "compliance");
     assert_eq!(app.count("audit_log").await, entries);
     // Your own row has no role form.
     let own = user_id(&app, ADMIN).await;
-    assert!(!html(&app, "/admin/users", 200).await.contains(&format!("/admin/users/{own}/role")));
+    assert!(
+        !html(&app, "/admin/users", 200)
+            .await
+            .contains(&format!("/admin/users/{own}/role"))
+    );
 }
 
 #[tokio::test]
@@ -250,42 +322,64 @@ async fn no_role_change_or_disable_leaves_no_enabled_admin() {
     let cli = Doer::command_line();
     let only = user_id(&app, ADMIN).await;
     assert_eq!(
-        assent::users::change_role(db, &cli, &only, Role::Marketer).await.unwrap(),
+        assent::users::change_role(db, &cli, &only, Role::Marketer)
+            .await
+            .unwrap(),
         RoleChange::LastAdmin
     );
     assert_eq!(
-        assent::users::set_disabled(db, &cli, &only, true).await.unwrap(),
+        assent::users::set_disabled(db, &cli, &only, true)
+            .await
+            .unwrap(),
         Toggled::LastAdmin
     );
     assert_eq!(role_of(&app, ADMIN).await, "admin");
     // With a second admin, either may go, but not both.
-    app.add_staff("second@acme.example", Role::Admin, PASSWORD).await;
+    app.add_staff("second@acme.example", Role::Admin, PASSWORD)
+        .await;
     let second = user_id(&app, "second@acme.example").await;
-    let r = submit(&app, "/admin/users", &format!("/admin/users/{second}/role"), &[("role", "marketer")]).await;
+    let r = submit(
+        &app,
+        "/admin/users",
+        &format!("/admin/users/{second}/role"),
+        &[("role", "marketer")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(role_of(&app, "second@acme.example").await, "marketer");
     assert_eq!(
-        assent::users::change_role(db, &cli, &only, Role::Compliance).await.unwrap(),
+        assent::users::change_role(db, &cli, &only, Role::Compliance)
+            .await
+            .unwrap(),
         RoleChange::LastAdmin
     );
     // A disabled admin does not count.
-    app.add_staff("third@acme.example", Role::Admin, PASSWORD).await;
+    app.add_staff("third@acme.example", Role::Admin, PASSWORD)
+        .await;
     let third = user_id(&app, "third@acme.example").await;
     assert_eq!(
-        assent::users::set_disabled(db, &cli, &third, true).await.unwrap(),
+        assent::users::set_disabled(db, &cli, &third, true)
+            .await
+            .unwrap(),
         Toggled::Changed
     );
     assert_eq!(
-        assent::users::set_disabled(db, &cli, &only, true).await.unwrap(),
+        assent::users::set_disabled(db, &cli, &only, true)
+            .await
+            .unwrap(),
         Toggled::LastAdmin
     );
     // Promoting someone is never refused.
     assert_eq!(
-        assent::users::change_role(db, &cli, &second, Role::Admin).await.unwrap(),
+        assent::users::change_role(db, &cli, &second, Role::Admin)
+            .await
+            .unwrap(),
         RoleChange::Changed
     );
     assert_eq!(
-        assent::users::change_role(db, &cli, &only, Role::Compliance).await.unwrap(),
+        assent::users::change_role(db, &cli, &only, Role::Compliance)
+            .await
+            .unwrap(),
         RoleChange::Changed
     );
 }

@@ -25,7 +25,13 @@ async fn save(app: &TestApp, number: &str, url: &str, headers: &str) -> reqwest:
 /// Sets the sandbox number's webhook through the console; its first secret.
 async fn configured(app: &TestApp, business: &Business) -> (String, String) {
     let number = sandbox_row_id(app).await;
-    let r = save(app, &number, &business.url(), "X-Api-Token: abc\nX-Env: test").await;
+    let r = save(
+        app,
+        &number,
+        &business.url(),
+        "X-Api-Token: abc\nX-Env: test",
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     (number, shown_secret(&r.text().await.unwrap()))
@@ -68,7 +74,10 @@ async fn the_secret_is_shown_once_and_rotating_it_changes_what_the_receiver_veri
         assert!(!later.contains(&first), "{later}");
     }
     assert_eq!(input_value(&page, "url"), business.url());
-    assert!(page.contains("X-Api-Token: abc\nX-Env: test</textarea>"), "{page}");
+    assert!(
+        page.contains("X-Api-Token: abc\nX-Env: test</textarea>"),
+        "{page}"
+    );
 
     // Forwards are signed with it, with the headers.
     app.consent(ALICE, "offers", "grant").await;
@@ -100,7 +109,10 @@ async fn the_secret_is_shown_once_and_rotating_it_changes_what_the_receiver_veri
     assert_eq!(location(&r), format!("/admin/webhooks/{number}"));
     let page = html(&app, &format!("/admin/webhooks/{number}"), 200).await;
     assert!(text(&page).contains("Saved. New forwards go to this URL."));
-    assert_eq!(app.webhook_config(&app.api_key).await.1["secret"], second.as_str());
+    assert_eq!(
+        app.webhook_config(&app.api_key).await.1["secret"],
+        second.as_str()
+    );
 
     let target = format!("webhook:{number}");
     let entries: Vec<_> = audit(&app)
@@ -126,7 +138,10 @@ async fn the_secret_is_shown_once_and_rotating_it_changes_what_the_receiver_veri
             (ADMIN.to_owned(), "webhook.changed".to_owned(), url.clone()),
         ]
     );
-    assert!(audit(&app).await.iter().all(|e| !e.3.contains("abc")), "no header values");
+    assert!(
+        audit(&app).await.iter().all(|e| !e.3.contains("abc")),
+        "no header values"
+    );
 }
 
 async fn owed(app: &TestApp) -> Vec<(String, String, i64)> {
@@ -167,7 +182,10 @@ async fn retry_now_delivers_a_waiting_or_failed_forward_at_once() {
     assert_eq!(&queued[0][1..4], ["consent", "waiting", "1"]);
     assert_eq!(queued[0][5], "answered HTTP 500");
     let tried = rows(&page, r#"class="attempts""#);
-    assert_eq!(&tried[0][1..], ["consent", "not delivered", "answered HTTP 500"]);
+    assert_eq!(
+        &tried[0][1..],
+        ["consent", "not delivered", "answered HTTP 500"]
+    );
 
     let retry = format!("/admin/webhooks/{number}/forwards/{}/retry", waiting[0].0);
     let r = submit(&app, &format!("/admin/webhooks/{number}"), &retry, &[]).await;
@@ -182,7 +200,10 @@ async fn retry_now_delivers_a_waiting_or_failed_forward_at_once() {
     assert!(text(&page).contains("The forward is due now"), "{page}");
     assert!(text(&page).contains("Nothing is waiting"), "{page}");
     let tried = rows(&page, r#"class="attempts""#);
-    assert_eq!(&tried[0][1..], ["consent", "delivered", "answered HTTP 200"]);
+    assert_eq!(
+        &tried[0][1..],
+        ["consent", "delivered", "answered HTTP 200"]
+    );
     assert_eq!(tried.len(), 2);
     let retried = audited(&app, "webhook.retried").await;
     assert_eq!(retried.len(), 1);
@@ -201,15 +222,25 @@ async fn retry_now_delivers_a_waiting_or_failed_forward_at_once() {
     let page = html(&app, &format!("/admin/webhooks/{number}"), 200).await;
     assert_eq!(rows(&page, r#"class="owed""#)[0][2], "failed");
     let retry = format!("/admin/webhooks/{number}/forwards/{}/retry", failed[0].0);
-    assert_eq!(submit(&app, &format!("/admin/webhooks/{number}"), &retry, &[]).await.status(), 303);
-    business.wait_for(&app, "the retry", |rs| rs.len() == 4).await;
+    assert_eq!(
+        submit(&app, &format!("/admin/webhooks/{number}"), &retry, &[])
+            .await
+            .status(),
+        303
+    );
+    business
+        .wait_for(&app, "the retry", |rs| rs.len() == 4)
+        .await;
     assert!(owed(&app).await.is_empty());
 
     // A forward that is gone is not retried, and nothing is audited.
     let entries = app.count("audit_log").await;
     let r = submit(&app, &format!("/admin/webhooks/{number}"), &retry, &[]).await;
     assert_eq!(r.status(), 303);
-    assert!(text(&html(&app, &format!("/admin/webhooks/{number}"), 200).await).contains("delivered already"));
+    assert!(
+        text(&html(&app, &format!("/admin/webhooks/{number}"), 200).await)
+            .contains("delivered already")
+    );
     assert_eq!(app.count("audit_log").await, entries);
 }
 
@@ -224,12 +255,42 @@ async fn bad_settings_come_back_with_what_was_typed_and_change_nothing() {
     let entries = app.count("audit_log").await;
     for (url, headers, field, says) in [
         ("not a url", "", "url", "The URL is not a URL"),
-        ("ftp://files.example/hook", "", "url", "must be an http:// or https:// URL"),
-        ("http://127.0.0.1:9/hook", "", "url", "127.0.0.1 is an internal address"),
-        ("http://169.254.169.254/latest", "", "url", "internal address"),
-        ("https://crm.example/hook", "X-Ok: 1\nno colon here", "headers", "Line 2 is not Name: value"),
-        ("https://crm.example/hook", "Content-Type: text/plain", "headers", "Content-Type is set by Assent itself"),
-        ("https://crm.example/<b>", "X-Bad Name: 1", "headers", "is not a valid header name"),
+        (
+            "ftp://files.example/hook",
+            "",
+            "url",
+            "must be an http:// or https:// URL",
+        ),
+        (
+            "http://127.0.0.1:9/hook",
+            "",
+            "url",
+            "127.0.0.1 is an internal address",
+        ),
+        (
+            "http://169.254.169.254/latest",
+            "",
+            "url",
+            "internal address",
+        ),
+        (
+            "https://crm.example/hook",
+            "X-Ok: 1\nno colon here",
+            "headers",
+            "Line 2 is not Name: value",
+        ),
+        (
+            "https://crm.example/hook",
+            "Content-Type: text/plain",
+            "headers",
+            "Content-Type is set by Assent itself",
+        ),
+        (
+            "https://crm.example/<b>",
+            "X-Bad Name: 1",
+            "headers",
+            "is not a valid header name",
+        ),
     ] {
         let r = save(&app, &number, url, headers).await;
         assert_eq!(r.status(), 422, "{url} {headers:?}");
@@ -238,17 +299,32 @@ async fn bad_settings_come_back_with_what_was_typed_and_change_nothing() {
             .split(&format!(r#"id="{field}-error">"#))
             .nth(1)
             .unwrap_or_else(|| panic!("no {field} error: {page}"));
-        assert!(text(&error[..error.find("</p>").unwrap()]).contains(says), "{url}: {error}");
+        assert!(
+            text(&error[..error.find("</p>").unwrap()]).contains(says),
+            "{url}: {error}"
+        );
         let escaped = |s: &str| s.replace('<', "&#60;").replace('>', "&#62;");
         assert_eq!(input_value(&page, "url"), escaped(url));
-        assert!(page.contains(&format!("{}</textarea>", escaped(headers))), "{page}");
+        assert!(
+            page.contains(&format!("{}</textarea>", escaped(headers))),
+            "{page}"
+        );
         assert!(!page.contains("webhook-secret"));
     }
     assert_eq!(app.count("webhook_configs").await, 0);
     assert_eq!(app.count("audit_log").await, entries);
     // Rotating a secret that does not exist makes none.
-    let r = submit(&app, "/admin/webhooks", &format!("/admin/webhooks/{number}/secret"), &[]).await;
+    let r = submit(
+        &app,
+        "/admin/webhooks",
+        &format!("/admin/webhooks/{number}/secret"),
+        &[],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.count("webhook_configs").await, 0);
-    assert_eq!(app.page("/admin/webhooks/no-such-number").await.status(), 404);
+    assert_eq!(
+        app.page("/admin/webhooks/no-such-number").await.status(),
+        404
+    );
 }
