@@ -7,11 +7,11 @@ use super::*;
 /// The key on the page that answers the creation form.
 fn shown_key(html: &str) -> String {
     let at = html
-        .find(r#"<code id="api-key""#)
+        .find(r#"<input id="api-key""#)
         .unwrap_or_else(|| panic!("no key on the page:\n{html}"));
     let rest = &html[at..];
-    let start = rest.find('>').unwrap() + 1;
-    rest[start..rest.find("</code>").unwrap()].to_owned()
+    let start = rest.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    rest[start..start + rest[start..].find('"').unwrap()].to_owned()
 }
 
 async fn create(app: &TestApp, name: &str, number: &str) -> reqwest::Response {

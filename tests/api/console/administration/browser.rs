@@ -48,7 +48,7 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
         let text = body_text(&browser).await;
         assert!(text.contains("Your new API key"), "{text}");
         let key = browser
-            .eval("return document.getElementById('api-key').innerText;")
+            .eval("return document.getElementById('api-key').value;")
             .await
             .as_str()
             .unwrap()
@@ -70,7 +70,7 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
         let mut said = String::new();
         for _ in 0..50 {
             said = browser
-                .eval("return document.getElementById('copy-status').innerText;")
+                .eval("return document.querySelector('.copied').innerText;")
                 .await
                 .as_str()
                 .unwrap()

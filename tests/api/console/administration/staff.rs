@@ -21,11 +21,11 @@ async fn invite(app: &TestApp, email: &str, role: &str) -> reqwest::Response {
 /// The link on the page that answers the invitation form.
 fn shown_link(html: &str) -> String {
     let at = html
-        .find(r#"<code id="invite-link""#)
+        .find(r#"<input id="invite-link""#)
         .unwrap_or_else(|| panic!("no link on the page:\n{html}"));
     let rest = &html[at..];
-    let start = rest.find('>').unwrap() + 1;
-    rest[start..rest.find("</code>").unwrap()].to_owned()
+    let start = rest.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    rest[start..start + rest[start..].find('"').unwrap()].to_owned()
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {

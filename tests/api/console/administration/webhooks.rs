@@ -10,11 +10,11 @@ use crate::helpers::business::{Business, assert_signed, consent_events, header};
 /// The secret on the page that shows it once.
 fn shown_secret(html: &str) -> String {
     let at = html
-        .find(r#"<code id="webhook-secret""#)
+        .find(r#"<input id="webhook-secret""#)
         .unwrap_or_else(|| panic!("no secret on the page:\n{html}"));
     let rest = &html[at..];
-    let start = rest.find('>').unwrap() + 1;
-    rest[start..rest.find("</code>").unwrap()].to_owned()
+    let start = rest.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    rest[start..start + rest[start..].find('"').unwrap()].to_owned()
 }
 
 async fn save(app: &TestApp, number: &str, url: &str, headers: &str) -> reqwest::Response {
