@@ -99,3 +99,199 @@ pub async fn described(
         })
         .collect())
 }
+
+/// A category's title and description in one language, as staff write them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text {
+    pub title: String,
+    pub description: String,
+}
+
+/// A category as staff set it: its kind, and its words per language (`Locale::ALL`
+/// order). English is required: it is the fallback of every other language.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub kind: CategoryKind,
+    pub texts: Vec<(crate::domain::Locale, Text)>,
+}
+
+pub const MAX_TITLE: usize = 80;
+pub const MAX_DESCRIPTION: usize = 500;
+
+/// What is wrong with a definition, per field (`title_en`, `description_es`, …),
+/// in words the console shows after the field's name.
+pub fn check(texts: &[(crate::domain::Locale, Text)]) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    for (locale, text) in texts {
+        let code = locale.code();
+        let title = text.title.trim();
+        let description = text.description.trim();
+        if title.is_empty() && (*locale == crate::domain::Locale::En || !description.is_empty()) {
+            problems.push((format!("title_{code}"), "is needed".to_owned()));
+        }
+        if title.chars().count() > MAX_TITLE || title.chars().any(char::is_control) {
+            problems.push((
+                format!("title_{code}"),
+                format!("must be at most {MAX_TITLE} characters on one line"),
+            ));
+        }
+        if description.chars().count() > MAX_DESCRIPTION {
+            problems.push((
+                format!("description_{code}"),
+                format!("must be at most {MAX_DESCRIPTION} characters"),
+            ));
+        }
+    }
+    problems
+}
+
+/// The words of a category per language, as stored (languages without any are
+/// absent).
+pub async fn texts(db: &crate::db::Db, name: &CategoryName) -> anyhow::Result<Vec<(String, Text)>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT language, title, description FROM category_texts WHERE category = $1 ORDER BY language",
+    )
+    .bind(name.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(language, title, description)| (language, Text { title, description }))
+        .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("a category named {0} exists already")]
+    Exists(String),
+    #[error("no category named {0}")]
+    Missing(String),
+    #[error("{}", .0.iter().map(|(f, p)| format!("{f} {p}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(String, String)>),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for SaveError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+async fn write_texts(
+    conn: &mut AnyConnection,
+    name: &CategoryName,
+    texts: &[(crate::domain::Locale, Text)],
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM category_texts WHERE category = $1")
+        .bind(name.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for (locale, text) in texts.iter().filter(|(_, t)| !t.title.trim().is_empty()) {
+        sqlx::query(
+            "INSERT INTO category_texts (category, language, title, description) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(name.as_str())
+        .bind(locale.code())
+        .bind(text.title.trim())
+        .bind(text.description.trim())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn english(texts: &[(crate::domain::Locale, Text)]) -> String {
+    texts
+        .iter()
+        .find(|(l, _)| *l == crate::domain::Locale::En)
+        .map(|(_, t)| t.title.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Adds a category, audited. Its English title is also its title everywhere a
+/// language is not chosen (and a keyword after STOP).
+pub async fn create(
+    db: &crate::db::Db,
+    who: &crate::audit::Doer,
+    name: &CategoryName,
+    definition: &Definition,
+) -> Result<(), SaveError> {
+    let problems = check(&definition.texts);
+    if !problems.is_empty() {
+        return Err(SaveError::Invalid(problems));
+    }
+    let mut w = db.write().await?;
+    let added = sqlx::query(
+        "INSERT INTO categories (name, kind, title, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name.as_str())
+    .bind(definition.kind.as_str())
+    .bind(english(&definition.texts))
+    .bind(crate::db::now_ms())
+    .execute(&mut *w)
+    .await?
+    .rows_affected();
+    if added == 0 {
+        return Err(SaveError::Exists(name.to_string()));
+    }
+    write_texts(&mut w, name, &definition.texts).await?;
+    crate::audit::record(
+        &mut w,
+        who,
+        crate::audit::Entry {
+            action: "category.created",
+            target: &format!("category:{name}"),
+            detail: definition.kind.as_str(),
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Changes a category's kind and words, audited. Its name stays: the ledger,
+/// templates and forms name it.
+pub async fn update(
+    db: &crate::db::Db,
+    who: &crate::audit::Doer,
+    name: &CategoryName,
+    definition: &Definition,
+) -> Result<(), SaveError> {
+    let problems = check(&definition.texts);
+    if !problems.is_empty() {
+        return Err(SaveError::Invalid(problems));
+    }
+    let mut w = db.write().await?;
+    let Some(before) = find(&mut w, name).await? else {
+        return Err(SaveError::Missing(name.to_string()));
+    };
+    sqlx::query("UPDATE categories SET kind = $1, title = $2 WHERE name = $3")
+        .bind(definition.kind.as_str())
+        .bind(english(&definition.texts))
+        .bind(name.as_str())
+        .execute(&mut *w)
+        .await?;
+    write_texts(&mut w, name, &definition.texts).await?;
+    let detail = if before.kind == definition.kind {
+        "texts".to_owned()
+    } else {
+        format!(
+            "kind {} to {}",
+            before.kind.as_str(),
+            definition.kind.as_str()
+        )
+    };
+    crate::audit::record(
+        &mut w,
+        who,
+        crate::audit::Entry {
+            action: "category.changed",
+            target: &format!("category:{name}"),
+            detail: &detail,
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}

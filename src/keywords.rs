@@ -179,6 +179,19 @@ pub async fn set(
     action: Action,
     words: &[String],
 ) -> Result<(), KeywordError> {
+    set_by(db, None, business_number_id, language, action, words).await
+}
+
+/// `set`, recorded in the audit log in the same transaction when `who` is given
+/// (a member of staff).
+pub async fn set_by(
+    db: &Db,
+    who: Option<&crate::audit::Doer>,
+    business_number_id: &str,
+    language: &Language,
+    action: Action,
+    words: &[String],
+) -> Result<(), KeywordError> {
     let invalid = |field: String, problem: String| KeywordError::Invalid { field, problem };
     if words.len() > 50 {
         return Err(invalid("words".into(), "at most 50 words".into()));
@@ -226,6 +239,7 @@ pub async fn set(
     .bind(action.as_str())
     .execute(&mut *tx)
     .await?;
+    let added = normalised.clone();
     for word in normalised {
         sqlx::query(
             "INSERT INTO keywords (business_number_id, language, action, word) VALUES ($1, $2, $3, $4) \
@@ -234,8 +248,20 @@ pub async fn set(
         .bind(business_number_id)
         .bind(language)
         .bind(action.as_str())
-        .bind(word)
+        .bind(&word)
         .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(who) = who {
+        crate::audit::record(
+            &mut tx,
+            who,
+            crate::audit::Entry {
+                action: "keywords.changed",
+                target: &format!("keywords:{business_number_id}"),
+                detail: &format!("{language} {}: {}", action.as_str(), added.join(", ")),
+            },
+        )
         .await?;
     }
     tx.commit().await?;
@@ -336,6 +362,35 @@ pub fn is_stop_promotions(
             .find(|w| w.action == Action::StopPromotions && w.word == said)
             .map(|w| w.language.clone())
     })
+}
+
+/// The built-in words of a (language, action), as they are matched: these work
+/// for every number and cannot be removed.
+pub fn built_in(language: &str, action: Action) -> Vec<String> {
+    defaults(language, action)
+        .iter()
+        .map(|w| normalise(w))
+        .collect()
+}
+
+/// The words a number added to a (language, action).
+pub async fn added(db: &Db, business_number_id: &str) -> anyhow::Result<Vec<Word>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT language, action, word FROM keywords WHERE business_number_id = $1 ORDER BY language, action, word",
+    )
+    .bind(business_number_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(language, action, word)| {
+            Some(Word {
+                language,
+                action: Action::parse(&action)?,
+                word,
+            })
+        })
+        .collect())
 }
 
 /// The words in effect for a number (see `effective`).

@@ -1,6 +1,7 @@
 //! Where a number's forwards go: a URL, extra headers, and the secret that signs
 //! them (generated once per number, kept when the URL changes).
 
+use crate::audit::{self, Doer, Entry};
 use crate::db::{Db, now_ms};
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -93,7 +94,21 @@ pub async fn set(
     headers: &BTreeMap<String, String>,
 ) -> anyhow::Result<WebhookConfig> {
     let mut w = db.write().await?;
-    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let saved = upsert(&mut w, business_number_id, url, headers).await?;
+    w.commit().await?;
+    Ok(saved)
+}
+
+fn new_secret() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+async fn upsert(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+) -> anyhow::Result<WebhookConfig> {
     sqlx::query(
         "INSERT INTO webhook_configs (business_number_id, url, headers, secret, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (business_number_id) DO UPDATE SET url = excluded.url, headers = excluded.headers, updated_at = excluded.updated_at",
@@ -101,15 +116,92 @@ pub async fn set(
     .bind(business_number_id)
     .bind(url)
     .bind(serde_json::to_string(headers)?)
-    .bind(secret)
+    .bind(new_secret())
     .bind(now_ms())
-    .execute(&mut *w)
+    .execute(&mut *conn)
     .await?;
-    let saved = get(&mut w, business_number_id)
+    get(conn, business_number_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("webhook config vanished right after it was set"))?;
+        .ok_or_else(|| anyhow::anyhow!("webhook config vanished right after it was set"))
+}
+
+/// What the audit log calls a number's webhook.
+fn target(business_number_id: &str) -> String {
+    format!("webhook:{business_number_id}")
+}
+
+/// Sets the URL and headers (already validated) for a member of staff, audited
+/// with the change (header names only: their values may be credentials). True
+/// with the config when it is new, its secret just made.
+pub async fn save(
+    db: &Db,
+    who: &Doer,
+    business_number_id: &str,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+) -> anyhow::Result<(WebhookConfig, bool)> {
+    let mut w = db.write().await?;
+    let new = !exists(&mut w, business_number_id).await?;
+    let saved = upsert(&mut w, business_number_id, url, headers).await?;
+    let names: Vec<&str> = headers.keys().map(String::as_str).collect();
+    let detail = if names.is_empty() {
+        url.to_owned()
+    } else {
+        format!("{url} with headers {}", names.join(", "))
+    };
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: if new {
+                "webhook.created"
+            } else {
+                "webhook.changed"
+            },
+            target: &target(business_number_id),
+            detail: &detail,
+        },
+    )
+    .await?;
     w.commit().await?;
-    Ok(saved)
+    Ok((saved, new))
+}
+
+/// A new signing secret for the number's webhook, audited; `None` when the
+/// number has no webhook. Forwards still queued are signed with it too: each is
+/// signed when it is sent.
+pub async fn rotate_secret(
+    db: &Db,
+    who: &Doer,
+    business_number_id: &str,
+) -> anyhow::Result<Option<String>> {
+    let secret = new_secret();
+    let mut w = db.write().await?;
+    let changed = sqlx::query(
+        "UPDATE webhook_configs SET secret = $1, updated_at = $2 WHERE business_number_id = $3",
+    )
+    .bind(&secret)
+    .bind(now_ms())
+    .bind(business_number_id)
+    .execute(&mut *w)
+    .await?
+    .rows_affected()
+        > 0;
+    if !changed {
+        return Ok(None);
+    }
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "webhook.secret_rotated",
+            target: &target(business_number_id),
+            detail: "",
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(Some(secret))
 }
 
 /// The number's webhook, if it has one.

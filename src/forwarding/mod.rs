@@ -164,3 +164,132 @@ pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyho
         .await?;
     Ok(done.rows_affected())
 }
+
+/// A forward still in the queue, as the console lists it (no body: it may name
+/// a person).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Queued {
+    pub id: String,
+    pub kind: String,
+    /// `pending` (waiting for its next attempt) or `failed` (given up).
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+/// The number's newest forwards still owed, at most `limit`.
+pub async fn queued(
+    db: &crate::db::Db,
+    business_number_id: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<Queued>> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, state, attempts, next_attempt_at, last_error, created_at FROM forwards \
+         WHERE business_number_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(business_number_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// How long attempts are kept for the console: as long as a forward is retried.
+const ATTEMPTS_KEPT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// One attempt to deliver a forward, and how it went.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attempt {
+    pub forward_id: String,
+    pub kind: String,
+    pub at: i64,
+    #[sqlx(try_from = "i64")]
+    pub delivered: crate::numbers::Flag,
+    pub outcome: String,
+}
+
+/// Notes an attempt (in the worker's transaction), and forgets the number's
+/// attempts older than a week, so the table stays small.
+pub(crate) async fn note_attempt(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    forward_id: &str,
+    kind: &str,
+    delivered: bool,
+    outcome: &str,
+) -> anyhow::Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO forward_attempts (id, business_number_id, forward_id, kind, at, delivered, outcome) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(business_number_id)
+    .bind(forward_id)
+    .bind(kind)
+    .bind(now)
+    .bind(i64::from(delivered))
+    .bind(outcome)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM forward_attempts WHERE business_number_id = $1 AND at < $2")
+        .bind(business_number_id)
+        .bind(now - ATTEMPTS_KEPT_MS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The number's newest delivery attempts, at most `limit`.
+pub async fn attempts(
+    db: &crate::db::Db,
+    business_number_id: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<Attempt>> {
+    Ok(sqlx::query_as(
+        "SELECT forward_id, kind, at, delivered, outcome FROM forward_attempts \
+         WHERE business_number_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(business_number_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Makes a waiting or failed forward of the number due now (not one a worker
+/// is sending this moment), audited; false when there is no such forward.
+pub async fn retry_now(
+    db: &crate::db::Db,
+    who: &crate::audit::Doer,
+    business_number_id: &str,
+    forward_id: &str,
+) -> anyhow::Result<bool> {
+    let now = now_ms();
+    let mut w = db.write().await?;
+    let changed = sqlx::query(
+        "UPDATE forwards SET state = 'pending', next_attempt_at = $1 \
+         WHERE id = $2 AND business_number_id = $3 AND (lease_until IS NULL OR lease_until < $1)",
+    )
+    .bind(now)
+    .bind(forward_id)
+    .bind(business_number_id)
+    .execute(&mut *w)
+    .await?
+    .rows_affected()
+        > 0;
+    if changed {
+        crate::audit::record(
+            &mut w,
+            who,
+            crate::audit::Entry {
+                action: "webhook.retried",
+                target: &format!("forward:{forward_id}"),
+                detail: &format!("webhook:{business_number_id}"),
+            },
+        )
+        .await?;
+    }
+    w.commit().await?;
+    Ok(changed)
+}

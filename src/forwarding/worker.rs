@@ -2,7 +2,9 @@
 //! header; a 2xx answer ends the row, anything else retries with exponential
 //! backoff until `give_up_after` (7 days by default, as Meta does). The delay
 //! doubles up to `retry_max` without jitter, so an endpoint down for hours is
-//! tried about hourly and catches up within the hour it returns.
+//! tried about hourly and catches up within the hour it returns. Each attempt and
+//! the endpoint's answer is noted (`note_attempt`) for the console, which cannot
+//! read a delivered forward: its row is gone.
 
 use super::{config, target};
 use crate::db::now_ms;
@@ -16,6 +18,7 @@ use tokio::sync::watch;
 struct Claimed {
     id: String,
     business_number_id: String,
+    kind: String,
     body: String,
     attempts: i64,
     created_at: i64,
@@ -35,7 +38,7 @@ const QUEUE: Queue = Queue {
     due: "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))",
     claim_sets: "",
     order_by: "next_attempt_at, id",
-    returning: "id, business_number_id, body, attempts, created_at, claim_id",
+    returning: "id, business_number_id, kind, body, attempts, created_at, claim_id",
 };
 
 /// Delivers one due forward, if any; true when one was handled.
@@ -51,13 +54,24 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
         Some(config) => post(services, config, &job.body).await,
     };
     match outcome {
-        Ok(()) => {
-            db.write_one(
-                sqlx::query("DELETE FROM forwards WHERE id = $1 AND claim_id = $2")
-                    .bind(&job.id)
-                    .bind(&job.claim_id),
+        Ok(status) => {
+            let mut w = db.write().await?;
+            sqlx::query("DELETE FROM forwards WHERE id = $1 AND claim_id = $2")
+                .bind(&job.id)
+                .bind(&job.claim_id)
+                .execute(&mut *w)
+                .await?;
+            let outcome = format!("answered HTTP {status}");
+            super::note_attempt(
+                &mut w,
+                &job.business_number_id,
+                &job.id,
+                &job.kind,
+                true,
+                &outcome,
             )
             .await?;
+            w.commit().await?;
         }
         Err(why) => {
             let now = now_ms();
@@ -103,6 +117,15 @@ pub async fn deliver_one(services: &Services) -> anyhow::Result<bool> {
             .bind(&job.claim_id)
             .execute(&mut *w)
             .await?;
+            super::note_attempt(
+                &mut w,
+                &job.business_number_id,
+                &job.id,
+                &job.kind,
+                false,
+                &why,
+            )
+            .await?;
             w.commit().await?;
         }
     }
@@ -113,7 +136,7 @@ async fn post(
     services: &Services,
     config: &config::WebhookConfig,
     body: &str,
-) -> Result<(), String> {
+) -> Result<u16, String> {
     // A URL saved while internal targets were allowed is refused once they are not.
     if !services.forward.to_internal {
         let url = url::Url::parse(&config.url).map_err(|e| format!("not a URL ({e})"))?;
@@ -137,7 +160,7 @@ async fn post(
         return Err(refused.to_string());
     }
     match sent {
-        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) if r.status().is_success() => Ok(r.status().as_u16()),
         Ok(r) => Err(format!("answered HTTP {}", r.status().as_u16())),
         Err(e) if e.is_timeout() => Err("timed out".into()),
         Err(e) if e.is_connect() => Err("could not connect".into()),

@@ -2,9 +2,13 @@
 //! sign-in with throttling, and the changes an admin or the person makes, each
 //! recorded in the audit log in the same transaction.
 
+mod invites;
 mod password;
 mod setup;
 
+pub use invites::{
+    INVITE_TTL, Invitation, InviteError, OpenInvite, accept_invite, invite, invite_open,
+};
 pub use password::{MAX_LENGTH, MIN_LENGTH, PasswordError};
 pub use setup::{SetupError, create_first_admin, offer_setup_link, setup_link_open};
 
@@ -406,6 +410,8 @@ pub enum Toggled {
     Unchanged,
     /// An admin cannot disable themselves: the installation keeps one way in.
     OwnAccount,
+    /// It is the last enabled admin account.
+    LastAdmin,
 }
 
 /// An admin disables or enables an account. Disabling ends its sessions at once:
@@ -420,6 +426,9 @@ pub async fn set_disabled(
         return Ok(Toggled::OwnAccount);
     }
     let mut w = db.write().await?;
+    if disabled && last_admin(&mut w, id).await? {
+        return Ok(Toggled::LastAdmin);
+    }
     let changed = if disabled {
         sqlx::query(
             "UPDATE users SET disabled_at = $1, session_epoch = session_epoch + 1 WHERE id = $2 AND disabled_at IS NULL",
@@ -456,4 +465,67 @@ pub async fn set_disabled(
     } else {
         Toggled::Unchanged
     })
+}
+
+/// Whether `id` is the one enabled admin account left. Locks the enabled admins'
+/// rows on PostgreSQL, so two admins demoting or disabling each other at once
+/// cannot both pass and leave none (the second waits and sees the first's change).
+async fn last_admin(conn: &mut AnyConnection, id: &str) -> anyhow::Result<bool> {
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let admins: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL{lock}"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(admins.iter().any(|(a,)| a == id) && admins.len() == 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed,
+    /// It had that role already, or there is no such account.
+    Unchanged,
+    /// Nobody changes their own role: an admin cannot lock themselves out.
+    OwnAccount,
+    /// It is the last enabled admin account.
+    LastAdmin,
+}
+
+/// An admin gives another account a role. Sessions go on: every console request
+/// reads the account, so the new role applies from the next page on.
+pub async fn change_role(db: &Db, who: &Doer, id: &str, role: Role) -> anyhow::Result<RoleChange> {
+    if who.actor == Actor::Staff(id.to_owned()) {
+        return Ok(RoleChange::OwnAccount);
+    }
+    let mut w = db.write().await?;
+    if role != Role::Admin && last_admin(&mut w, id).await? {
+        return Ok(RoleChange::LastAdmin);
+    }
+    let Some(row) = row_by(&mut w, "id", id).await? else {
+        return Ok(RoleChange::Unchanged);
+    };
+    if row.role == role.as_str() {
+        return Ok(RoleChange::Unchanged);
+    }
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(id)
+        .execute(&mut *w)
+        .await?;
+    audit::record(
+        &mut w,
+        who,
+        Entry {
+            action: "user.role_changed",
+            target: &format!("user:{id}"),
+            detail: &format!("{}: {} to {}", row.email, row.role, role.as_str()),
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(RoleChange::Changed)
 }

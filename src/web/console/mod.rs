@@ -5,9 +5,11 @@
 
 mod account;
 mod accounts;
+mod api_keys;
 mod attachment;
 mod audit_log;
 mod blocked;
+mod categories;
 mod chart;
 mod dates;
 mod entry_point;
@@ -17,6 +19,7 @@ mod filters;
 mod forms;
 mod home;
 mod import;
+mod invites;
 mod ledger;
 mod ledger_verify;
 mod numbers;
@@ -28,6 +31,7 @@ mod sign_in;
 mod staff;
 mod templates;
 pub mod text;
+mod webhooks;
 
 pub use staff::{Staff, allow, require_staff};
 
@@ -51,6 +55,9 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/admin/users", |m| m.staff, Area::Admin),
     ("/admin/numbers", |m| m.numbers, Area::Admin),
     ("/admin/templates", |m| m.templates, Area::Admin),
+    ("/admin/api-keys", |m| m.api_keys, Area::Admin),
+    ("/admin/webhooks", |m| m.webhooks, Area::Admin),
+    ("/admin/categories", |m| m.categories, Area::Admin),
     ("/sandbox", |m| m.sandbox, Area::Anyone),
 ];
 
@@ -114,6 +121,67 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/templates/{id}/unmap")
                 .post(templates::unmap)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/{id}/role")
+                .post(accounts::change_role)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/users/invite")
+                .post(invites::create)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/api-keys")
+                .get(api_keys::list)
+                .post(api_keys::create)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/api-keys/{id}/revoke")
+                .get(api_keys::confirm)
+                .post(api_keys::revoke)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks")
+                .get(webhooks::list)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}")
+                .get(webhooks::show)
+                .post(webhooks::save)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}/secret")
+                .post(webhooks::rotate)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/webhooks/{number}/forwards/{forward}/retry")
+                .post(webhooks::retry)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories")
+                .get(categories::list)
+                .post(categories::create)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories/{name}")
+                .get(categories::show)
+                .post(categories::save)
+                .for_staff(Area::Admin),
+        )
+        .service(
+            Endpoint::new("/categories/keywords/{number}")
+                .get(categories::keywords)
+                .post(categories::save_keywords)
                 .for_staff(Area::Admin),
         )
         .service(
@@ -261,7 +329,8 @@ pub fn sandbox_routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// `/login`, `/logout` and `/setup/{token}`, outside the guarded scope.
+/// `/login`, `/logout`, `/setup/{token}` and `/invite/{token}`, outside the
+/// guarded scope.
 pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         Endpoint::new("/login")
@@ -278,6 +347,12 @@ pub fn sign_in_routes(cfg: &mut web::ServiceConfig) {
         Endpoint::new("/setup/{token}")
             .get(setup::form)
             .post(setup::submit)
+            .for_people(),
+    )
+    .service(
+        Endpoint::new("/invite/{token}")
+            .get(invites::form)
+            .post(invites::accept)
             .for_people(),
     );
 }

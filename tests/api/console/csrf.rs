@@ -352,3 +352,149 @@ async fn the_setup_form_refuses_a_missing_or_wrong_token_and_creates_no_admin() 
     assert_eq!(app.count("users").await, 1);
     assert!(signed_in(&app).await);
 }
+
+/// (form, fields, the answer with the right token)
+type AdminForm<'a> = (String, Vec<(&'a str, &'a str)>, u16);
+
+/// What an administration form could change, as counts.
+async fn administration_state(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM api_keys",
+        "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+        "SELECT COUNT(*) FROM staff_invites",
+        "SELECT COUNT(*) FROM users WHERE role = 'compliance'",
+        "SELECT COUNT(*) FROM users",
+        "SELECT COUNT(*) FROM webhook_configs",
+        "SELECT COUNT(*) FROM webhook_configs WHERE url LIKE 'https:%'",
+        "SELECT COUNT(*) FROM forwards WHERE next_attempt_at > created_at",
+        "SELECT COUNT(*) FROM categories",
+        "SELECT COUNT(*) FROM categories WHERE kind = 'utility'",
+        "SELECT COUNT(*) FROM keywords",
+    ] {
+        let (c,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+        counts.push(c);
+    }
+    counts
+}
+
+#[tokio::test]
+async fn every_administration_form_refuses_a_missing_or_wrong_token_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.add_staff(EMAIL, Role::Admin, PASSWORD).await;
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    let key = assent::api_keys::create(app.raw_db(), &number, "to revoke")
+        .await
+        .unwrap()
+        .id;
+    app.add_staff("tess@acme.example", Role::Marketer, PASSWORD)
+        .await;
+    let tess = id_of(&app, "tess@acme.example").await;
+    let invite = assent::users::invite(
+        app.raw_db(),
+        &assent::audit::Doer::command_line(),
+        "ivy@acme.example",
+        Role::Marketer,
+    )
+    .await
+    .unwrap()
+    .token;
+    let config = format!("/admin/webhooks/{number}");
+    assent::forwarding::config::set(
+        app.raw_db(),
+        &number,
+        "http://127.0.0.1:9/hook",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(app.consent(ALICE, "offers", "grant").await.0.is_success());
+    let (forward,): (String,) = sqlx::query_as("SELECT id FROM forwards")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    let token = app.form_token("/admin/api-keys").await;
+    let forms: Vec<AdminForm> = vec![
+        (
+            "/admin/api-keys".into(),
+            vec![("name", "csrf"), ("number", &number)],
+            200,
+        ),
+        (format!("/admin/api-keys/{key}/revoke"), vec![], 303),
+        (
+            "/admin/users/invite".into(),
+            vec![("email", "new@acme.example"), ("role", "marketer")],
+            200,
+        ),
+        (
+            format!("/admin/users/{tess}/role"),
+            vec![("role", "compliance")],
+            303,
+        ),
+        (
+            config.clone(),
+            vec![("url", "https://crm.example/hook"), ("headers", "")],
+            303,
+        ),
+        (format!("{config}/secret"), vec![], 200),
+        (format!("{config}/forwards/{forward}/retry"), vec![], 303),
+        (
+            "/admin/categories".into(),
+            vec![
+                ("name", "restock"),
+                ("kind", "marketing"),
+                ("title_en", "Back in stock"),
+            ],
+            303,
+        ),
+        (
+            "/admin/categories/offers".into(),
+            vec![("kind", "utility"), ("title_en", "Offers")],
+            303,
+        ),
+        (
+            format!("/admin/categories/keywords/{number}"),
+            vec![("language", "en"), ("action", "help"), ("words", "ASSIST")],
+            303,
+        ),
+        // Last: accepting signs the browser in as the new account.
+        (
+            format!("/invite/{invite}"),
+            vec![
+                ("password", "a chosen secret phrase"),
+                ("repeat", "a chosen secret phrase"),
+            ],
+            303,
+        ),
+    ];
+    let before = administration_state(&app).await;
+    for (path, fields, _) in &forms {
+        for wrong in wrong_tokens(&app).await {
+            let r = app.post_form(path, &with_token(&wrong, fields)).await;
+            assert_eq!(r.status(), 403, "{path} {wrong:?}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("<h1>The form has expired</h1>"), "{path}");
+            assert_eq!(administration_state(&app).await, before, "{path} {wrong:?}");
+        }
+    }
+    for (path, fields, status) in &forms {
+        let right = Some(token.clone());
+        let r = app.post_form(path, &with_token(&right, fields)).await;
+        assert_eq!(r.status(), *status, "{path} with the token");
+    }
+    assert_ne!(
+        administration_state(&app).await,
+        before,
+        "the forms did their work"
+    );
+}

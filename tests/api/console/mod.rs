@@ -2,11 +2,12 @@
 //! guard in front of `/admin`, and the import of existing consents.
 
 mod accounts;
+mod administration;
 mod audit;
 mod compliance;
 mod csrf;
-mod forms;
 mod entry_points;
+mod forms;
 mod guard;
 mod import;
 mod numbers;

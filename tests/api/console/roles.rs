@@ -43,6 +43,27 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/admin/templates/import", Who::Admin),
     ("POST", "/admin/templates/{id}/map", Who::Admin),
     ("POST", "/admin/templates/{id}/unmap", Who::Admin),
+    ("POST", "/admin/users/{id}/role", Who::Admin),
+    ("POST", "/admin/users/invite", Who::Admin),
+    ("GET", "/admin/api-keys", Who::Admin),
+    ("POST", "/admin/api-keys", Who::Admin),
+    ("GET", "/admin/api-keys/{id}/revoke", Who::Admin),
+    ("POST", "/admin/api-keys/{id}/revoke", Who::Admin),
+    ("GET", "/admin/categories", Who::Admin),
+    ("POST", "/admin/categories", Who::Admin),
+    ("GET", "/admin/categories/{name}", Who::Admin),
+    ("POST", "/admin/categories/{name}", Who::Admin),
+    ("GET", "/admin/categories/keywords/{number}", Who::Admin),
+    ("POST", "/admin/categories/keywords/{number}", Who::Admin),
+    ("GET", "/admin/webhooks", Who::Admin),
+    ("GET", "/admin/webhooks/{number}", Who::Admin),
+    ("POST", "/admin/webhooks/{number}", Who::Admin),
+    ("POST", "/admin/webhooks/{number}/secret", Who::Admin),
+    (
+        "POST",
+        "/admin/webhooks/{number}/forwards/{forward}/retry",
+        Who::Admin,
+    ),
     ("GET", "/admin/audit", Who::Compliance),
     ("GET", "/admin/ledger", Who::Compliance),
     ("GET", "/admin/ledger/export", Who::Compliance),
@@ -89,6 +110,8 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/login", Who::Public),
     ("GET", "/setup/{token}", Who::Public),
     ("POST", "/setup/{token}", Who::Public),
+    ("GET", "/invite/{token}", Who::Public),
+    ("POST", "/invite/{token}", Who::Public),
     ("POST", "/logout", Who::Public),
 ];
 
@@ -176,6 +199,9 @@ struct Ids {
     template: String,
     form: String,
     entry_point: String,
+    api_key: String,
+    invite: String,
+    forward: String,
 }
 
 impl Ids {
@@ -187,6 +213,18 @@ impl Ids {
             route.replace("{id}", &self.number)
         } else if route.starts_with("/admin/templates/") {
             route.replace("{id}", &self.template)
+        } else if route.starts_with("/admin/api-keys/") {
+            route.replace("{id}", &self.api_key)
+        } else if route.starts_with("/invite/") {
+            route.replace("{token}", &self.invite)
+        } else if route.starts_with("/admin/categories/") {
+            route
+                .replace("{name}", "offers")
+                .replace("{number}", &self.number)
+        } else if route.starts_with("/admin/webhooks/") {
+            route
+                .replace("{number}", &self.number)
+                .replace("{forward}", &self.forward)
         } else if route.starts_with("/admin/import/") {
             route.replace("{id}", &self.import)
         } else if route.starts_with("/admin/entry-points/") {
@@ -246,6 +284,17 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
             .unwrap();
     let form = app.with_form(form_body("walked")).await;
     app.entry_point("WALK-1", &["offers"], "en").await;
+    let api_key = api_key(app).await;
+    let invite = assent::users::invite(
+        app.raw_db(),
+        &assent::audit::Doer::command_line(),
+        "invitee@acme.example",
+        Role::Marketer,
+    )
+    .await
+    .unwrap()
+    .token;
+    let (_, forward) = forward(app).await;
     Ids {
         pretend,
         number,
@@ -258,6 +307,9 @@ async fn ids(app: &TestApp, setup: String) -> Ids {
         user: user_id(app, "target@acme.example").await,
         setup,
         entry_point: "WALK-1".into(),
+        api_key,
+        invite,
+        forward,
     }
 }
 
@@ -267,6 +319,44 @@ async fn sandbox_number(app: &TestApp) -> assent::numbers::BusinessNumber {
         .await
         .unwrap()
         .unwrap()
+}
+
+/// The sandbox number with a webhook nobody answers, and a forward owed to it.
+async fn forward(app: &TestApp) -> (String, String) {
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assent::forwarding::config::set(
+        app.raw_db(),
+        &number,
+        "http://127.0.0.1:9/hook",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(app.consent(BOB, "offers", "grant").await.0.is_success());
+    let (forward,): (String,) = sqlx::query_as("SELECT id FROM forwards LIMIT 1")
+        .fetch_one(&app.raw_db().pool)
+        .await
+        .unwrap();
+    (number, forward)
+}
+
+/// A key of the sandbox number's, for the admin walk to revoke.
+async fn api_key(app: &TestApp) -> String {
+    let (number,): (String,) =
+        sqlx::query_as("SELECT id FROM business_numbers WHERE phone_number_id = $1")
+            .bind(SANDBOX_ID)
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assent::api_keys::create(app.raw_db(), &number, "walked")
+        .await
+        .unwrap()
+        .id
 }
 
 async fn user_id(app: &TestApp, email: &str) -> String {
@@ -293,8 +383,14 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM forms",
         "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM forms",
         "SELECT COUNT(*) FROM entry_points",
-    ]
-    {
+        "SELECT COUNT(*) FROM api_keys",
+        "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL",
+        "SELECT COUNT(*) FROM staff_invites",
+        "SELECT COUNT(*) FROM users WHERE role = 'admin'",
+        "SELECT COUNT(*) FROM webhook_configs",
+        "SELECT COUNT(*) FROM categories",
+        "SELECT COUNT(*) FROM keywords",
+    ] {
         let (c,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&app.raw_db().pool)
             .await
@@ -368,7 +464,13 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
             | "/admin/forms"
             | "/admin/forms/{slug}"
             | "/admin/entry-points"
-            | "/admin/entry-points/{code}",
+            | "/admin/entry-points/{code}"
+            | "/admin/api-keys"
+            | "/admin/users/invite"
+            | "/invite/{token}"
+            | "/admin/webhooks/{number}"
+            | "/admin/categories"
+            | "/admin/categories/{name}",
         ) => (422, None),
         // A tap names its button; without one there is nothing to send.
         ("POST", "/sandbox/{contact}/tap") => (400, None),
@@ -377,6 +479,14 @@ fn expected(method: &str, route: &str) -> (u16, Option<&'static str>) {
         ("POST", "/admin/numbers/{id}/test") => (200, None),
         ("POST", "/admin/templates/import" | "/admin/templates/{id}/unmap") => {
             (303, Some("/admin/templates"))
+        }
+        ("POST", "/admin/api-keys/{id}/revoke") => (303, Some("/admin/api-keys")),
+        ("POST", "/admin/users/{id}/role") => (303, Some("/admin/users")),
+        ("POST", "/admin/webhooks/{number}/secret") => (200, None),
+        // A keyword form names its language and action in hidden fields.
+        ("POST", "/admin/categories/keywords/{number}") => (400, None),
+        ("POST", "/admin/webhooks/{number}/forwards/{forward}/retry") => {
+            (303, Some("/admin/webhooks/"))
         }
         ("POST", "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => {
             (303, Some("/admin/users"))
@@ -476,6 +586,13 @@ async fn walk(role: Option<Role>) {
                 .await
                 .unwrap();
         assert_eq!(disabled, None, "disabled, then enabled again");
+        let (revoked,): (Option<i64>,) =
+            sqlx::query_as("SELECT revoked_at FROM api_keys WHERE id = $1")
+                .bind(&ids.api_key)
+                .fetch_one(&app.raw_db().pool)
+                .await
+                .unwrap();
+        assert!(revoked.is_some(), "the walk revoked the key");
     }
     if role.is_some_and(|r| may(r, Who::Compliance)) {
         assert_eq!(app.count("imports").await, 2, "the walk's own import");

@@ -33,6 +33,9 @@ pub struct Menu {
     pub numbers: &'static str,
     pub templates: &'static str,
     pub entry_points: &'static str,
+    pub api_keys: &'static str,
+    pub webhooks: &'static str,
+    pub categories: &'static str,
     pub your_account: &'static str,
 }
 
@@ -66,5 +69,8 @@ pub(super) const MENU_EN: Menu = Menu {
     numbers: "Numbers",
     templates: "Templates",
     entry_points: "Entry points",
+    api_keys: "API keys",
+    webhooks: "Webhooks",
+    categories: "Categories",
     your_account: "Your account",
 };

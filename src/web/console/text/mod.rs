@@ -14,8 +14,10 @@
 
 mod account;
 mod accounts;
+mod api_keys;
 mod audit_log;
 mod blocked;
+mod categories;
 mod chrome;
 mod entry_points;
 mod erasure;
@@ -23,6 +25,7 @@ mod filters;
 mod forms;
 mod home;
 mod import;
+mod invites;
 mod ledger;
 mod ledger_verify;
 mod numbers;
@@ -32,11 +35,14 @@ mod sandbox;
 mod setup;
 mod sign_in;
 mod templates;
+mod webhooks;
 
 pub use account::Account;
 pub use accounts::Accounts;
+pub use api_keys::ApiKeys;
 pub use audit_log::AuditLog;
 pub use blocked::Blocked;
+pub use categories::Categories;
 pub use chrome::{Chrome, Menu};
 pub use entry_points::EntryPoints;
 pub use erasure::Erasure;
@@ -44,6 +50,7 @@ pub use filters::Filters;
 pub use forms::Forms;
 pub use home::{Chart, Home};
 pub use import::Import;
+pub use invites::Invites;
 pub use ledger::Ledger;
 pub use ledger_verify::LedgerVerify;
 pub use numbers::Numbers;
@@ -53,6 +60,7 @@ pub use sandbox::Sandbox;
 pub use setup::Setup;
 pub use sign_in::SignIn;
 pub use templates::Templates;
+pub use webhooks::Webhooks;
 
 pub struct ConsoleText {
     pub chrome: Chrome,
@@ -77,6 +85,10 @@ pub struct ConsoleText {
     pub templates: Templates,
     pub forms: Forms,
     pub entry_points: EntryPoints,
+    pub api_keys: ApiKeys,
+    pub invites: Invites,
+    pub webhooks: Webhooks,
+    pub categories: Categories,
 }
 
 pub static EN: ConsoleText = ConsoleText {
@@ -102,4 +114,8 @@ pub static EN: ConsoleText = ConsoleText {
     templates: templates::EN,
     forms: forms::EN,
     entry_points: entry_points::EN,
+    api_keys: api_keys::EN,
+    invites: invites::EN,
+    webhooks: webhooks::EN,
+    categories: categories::EN,
 };

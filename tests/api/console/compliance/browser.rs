@@ -177,7 +177,13 @@ async fn a_marketer_signs_in_and_is_refused_the_ledger_with_no_compliance_entrie
         assert!(!text.contains("Compliance at a glance"), "on the {name}");
         assert_eq!(
             browser.eval(menu).await,
-            serde_json::json!(["/admin", "/admin/forms", "/admin/entry-points", "/sandbox", "/admin/account"]),
+            serde_json::json!([
+                "/admin",
+                "/admin/forms",
+                "/admin/entry-points",
+                "/sandbox",
+                "/admin/account"
+            ]),
             "no compliance entries in the menu on the {name}"
         );
         browser.assert_no_sideways_scroll().await;
