@@ -305,6 +305,47 @@ impl Browser {
         }
     }
 
+    /// The page's text as a person reads it.
+    pub async fn text(&self) -> String {
+        self.eval("return document.body.innerText;")
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The checks every page passes (nothing in the browser console, no sideways
+    /// scrolling) and its screenshot.
+    pub async fn check(&self, name: &str) {
+        self.assert_clean_console().await;
+        self.assert_no_sideways_scroll().await;
+        self.screenshot(name).await;
+    }
+
+    /// `check`, and a screenshot of the whole page for people to read it all.
+    pub async fn check_whole(&mut self, name: &str) {
+        self.check(name).await;
+        self.screenshot_whole(name).await;
+    }
+
+    /// The page from top to bottom, `<name>-whole-<viewport>.png`, at most 2400 px
+    /// tall (a busy Chromium refuses taller windows); the viewport is put back.
+    pub async fn screenshot_whole(&mut self, name: &str) {
+        let viewport = self.viewport();
+        let height = self
+            .eval("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap() as u32;
+        self.resize(Viewport {
+            height: height.clamp(viewport.height, 2400),
+            ..viewport
+        })
+        .await;
+        self.screenshot(&format!("{name}-whole")).await;
+        self.resize(viewport).await;
+    }
+
     /// Runs `script` (a function body that returns something) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         self.client

@@ -18,15 +18,6 @@ async fn shown(browser: &Browser) -> Value {
         .await
 }
 
-async fn body_text(browser: &Browser) -> String {
-    browser
-        .eval("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_person_unticks_a_topic_then_stops_everything_on_a_phone_and_a_desktop() {
     let app = TestApp::spawn().await;
@@ -75,9 +66,7 @@ async fn a_person_unticks_a_topic_then_stops_everything_on_a_phone_and_a_desktop
             .unwrap();
         browser.click(r#"button[name="save"]"#).await;
         assert!(
-            body_text(&browser)
-                .await
-                .contains("Your choices are saved."),
+            browser.text().await.contains("Your choices are saved."),
             "on the {name}"
         );
         assert_eq!(
@@ -104,11 +93,7 @@ async fn a_person_unticks_a_topic_then_stops_everything_on_a_phone_and_a_desktop
 
         // Stop everything.
         browser.click(r#"button[name="stop_all"]"#).await;
-        assert!(
-            body_text(&browser)
-                .await
-                .contains("Your choices are saved.")
-        );
+        assert!(browser.text().await.contains("Your choices are saved."));
         assert_eq!(
             shown(&browser).await,
             json!([

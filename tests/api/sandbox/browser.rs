@@ -11,15 +11,6 @@ use serde_json::json;
 const PASSWORD: &str = "a long staff password";
 const WA_ID: &str = "34699000333";
 
-async fn text_of(browser: &Browser) -> String {
-    browser
-        .eval("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// The phone once everything in flight has landed (opening it reads what was
 /// delivered, which is itself a webhook to settle).
 async fn settled_phone(browser: &Browser, app: &TestApp, url: &str) {
@@ -27,12 +18,6 @@ async fn settled_phone(browser: &Browser, app: &TestApp, url: &str) {
     browser.goto(url).await;
     app.settle().await;
     browser.goto(url).await;
-}
-
-async fn checked(browser: &Browser, name: &str) {
-    browser.assert_clean_console().await;
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
 }
 
 #[tokio::test]
@@ -56,12 +41,13 @@ async fn a_marketer_plays_a_person_through_the_chat_opt_in_and_a_stop() {
         .click("form[action='/login'] button[type=submit]")
         .await;
     assert!(
-        text_of(&browser)
+        browser
+            .text()
             .await
             .contains("They will scan the entry point FLYER"),
         "sign-in came back to the simulator with the scan"
     );
-    checked(&browser, "sandbox").await;
+    browser.check("sandbox").await;
 
     browser.fill("#phone", "+34 699 000 333").await;
     browser
@@ -82,15 +68,15 @@ async fn a_marketer_plays_a_person_through_the_chat_opt_in_and_a_stop() {
         .to_owned();
     browser.click("form.composer button[type=submit]").await;
     settled_phone(&browser, &app, &app.url(&phone)).await;
-    let text = text_of(&browser).await;
+    let text = browser.text().await;
     assert!(text.contains("Hello FLYER"), "{text}");
-    checked(&browser, "sandbox-terms").await;
+    browser.check("sandbox-terms").await;
 
     browser.click("button[aria-label='Tap Accept']").await;
     settled_phone(&browser, &app, &app.url(&phone)).await;
     let consents = app.consents(&e164(WA_ID)).await;
     assert_eq!(state_of(&consents, "offers"), "granted", "{consents}");
-    checked(&browser, "sandbox-accepted").await;
+    browser.check("sandbox-accepted").await;
 
     browser.fill("#text", "STOP").await;
     browser.click("form.composer button[type=submit]").await;
@@ -107,10 +93,10 @@ async fn a_marketer_plays_a_person_through_the_chat_opt_in_and_a_stop() {
         .map(|b| b.as_str().unwrap().replace("You:", "").trim().to_owned())
         .collect();
     assert_eq!(mine, ["Hello FLYER", "Accept", "STOP"]);
-    checked(&browser, "sandbox-stopped").await;
+    browser.check("sandbox-stopped").await;
 
     browser.resize(DESKTOP).await;
     browser.goto(&app.url(&phone)).await;
-    checked(&browser, "sandbox-stopped").await;
+    browser.check("sandbox-stopped").await;
     browser.close().await;
 }

@@ -6,21 +6,6 @@
 use super::*;
 use crate::helpers::browser::{Browser, DESKTOP, PHONE};
 
-async fn body_text(browser: &Browser) -> String {
-    browser
-        .eval("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn checked(browser: &Browser, name: &str) {
-    browser.assert_clean_console().await;
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
-}
-
 #[tokio::test]
 async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
     let app = TestApp::spawn().await;
@@ -40,12 +25,12 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
         let name = format!("{} integration", viewport.name);
 
         browser.goto(&app.url("/admin/api-keys")).await;
-        checked(&browser, "api-keys").await;
+        browser.check("api-keys").await;
         browser.fill("#name", &name).await;
         browser
             .click("form[action='/admin/api-keys'] button[type=submit]")
             .await;
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(text.contains("Your new API key"), "{text}");
         let key = browser
             .eval("return document.getElementById('api-key').value;")
@@ -84,7 +69,7 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
             said == "Copied." || said.starts_with("Could not copy"),
             "{said:?}"
         );
-        checked(&browser, "api-key-created").await;
+        browser.check("api-key-created").await;
         assert_eq!(
             app.get_json("/api/v1/keywords", Some(&key)).await.0,
             200,
@@ -92,22 +77,22 @@ async fn an_admin_creates_an_api_key_and_revokes_it_on_a_phone_and_a_desktop() {
         );
 
         browser.goto(&app.url("/admin/api-keys")).await;
-        let list = body_text(&browser).await;
+        let list = browser.text().await;
         assert!(list.contains(&name), "{list}");
         assert!(!list.contains(&key), "the key is not shown again");
         browser
             .click(&format!("a[aria-label='Revoke the key {name}']"))
             .await;
-        let ask = body_text(&browser).await;
+        let ask = browser.text().await;
         assert!(ask.contains(&format!("Revoke the key {name}?")), "{ask}");
-        checked(&browser, "api-key-revoke").await;
+        browser.check("api-key-revoke").await;
         browser.click("button.danger").await;
-        let done = body_text(&browser).await;
+        let done = browser.text().await;
         assert!(
             done.contains(&format!("The key {name} is revoked")),
             "{done}"
         );
-        checked(&browser, "api-keys-revoked").await;
+        browser.check("api-keys-revoked").await;
         assert_eq!(app.get_json("/api/v1/keywords", Some(&key)).await.0, 401);
     }
     browser.close().await;
@@ -163,13 +148,13 @@ async fn the_administration_pages_read_well_on_a_phone_and_a_desktop() {
             ),
         ] {
             browser.goto(&app.url(&path)).await;
-            let text = body_text(&browser).await;
+            let text = browser.text().await;
             assert!(
                 text.contains(says),
                 "{path} on the {}: {text}",
                 viewport.name
             );
-            checked(&browser, name).await;
+            browser.check(name).await;
         }
     }
     browser.close().await;

@@ -4,39 +4,8 @@
 //! reads the blocked sends. Clean console, no sideways scrolling, screenshots.
 
 use super::*;
-use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
+use crate::helpers::browser::{Browser, DESKTOP, PHONE};
 use crate::helpers::ledger::ok_consent;
-
-async fn body_text(browser: &Browser) -> String {
-    browser
-        .eval("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// The checks every page passes, its screenshot, and one of the whole page
-/// (`<name>-whole-<viewport>.png`) for people to read it all.
-async fn checked(browser: &mut Browser, name: &str) {
-    browser.assert_clean_console().await;
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
-    let viewport = browser.viewport();
-    let height = browser
-        .eval("return document.documentElement.scrollHeight;")
-        .await
-        .as_u64()
-        .unwrap() as u32;
-    browser
-        .resize(Viewport {
-            height: height.clamp(viewport.height, 4000),
-            ..viewport
-        })
-        .await;
-    browser.screenshot(&format!("{name}-whole")).await;
-    browser.resize(viewport).await;
-}
 
 #[tokio::test]
 async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_and_a_desktop() {
@@ -65,7 +34,7 @@ async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_an
         let name = viewport.name;
 
         browser.goto(&app.url("/admin")).await;
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(
             text.contains("Compliance at a glance"),
             "on the {name}: {text}"
@@ -81,10 +50,10 @@ async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_an
             chart[0].as_f64().unwrap() > 300.0,
             "the chart is drawn: {chart}"
         );
-        checked(&mut browser, "compliance-dashboard").await;
+        browser.check_whole("compliance-dashboard").await;
 
         browser.goto(&app.url("/admin/ledger")).await;
-        checked(&mut browser, "ledger").await;
+        browser.check_whole("ledger").await;
         browser.fill("#phone", "+34 612 34 56 78").await;
         browser
             .eval("document.getElementById('category').value = 'offers'; return null;")
@@ -106,7 +75,7 @@ async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_an
             .eval("return document.getElementById('phone').value;")
             .await;
         assert_eq!(kept, "+34 612 34 56 78");
-        checked(&mut browser, "ledger-search").await;
+        browser.check_whole("ledger-search").await;
 
         // The download, as the browser fetches the page's own link.
         let csv = browser
@@ -128,19 +97,16 @@ async fn a_compliance_officer_searches_the_ledger_and_downloads_it_on_a_phone_an
         browser
             .click("form[action='/admin/ledger/verify'] button")
             .await;
-        assert!(
-            body_text(&browser).await.contains("Intact"),
-            "on the {name}"
-        );
-        checked(&mut browser, "ledger-verify").await;
+        assert!(browser.text().await.contains("Intact"), "on the {name}");
+        browser.check_whole("ledger-verify").await;
 
         browser.goto(&app.url("/admin/blocked")).await;
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(
             text.contains("No consent in the template's category"),
             "on the {name}"
         );
-        checked(&mut browser, "blocked-sends").await;
+        browser.check_whole("blocked-sends").await;
     }
     assert_eq!(audited(&app, "ledger.exported").await.len(), 2);
     browser.close().await;
@@ -169,7 +135,7 @@ async fn a_marketer_signs_in_and_is_refused_the_ledger_with_no_compliance_entrie
         let name = viewport.name;
 
         browser.goto(&app.url("/admin")).await;
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(
             text.contains(&format!("{email} (marketer)")),
             "signed in, on the {name}: {text}"
@@ -194,7 +160,7 @@ async fn a_marketer_signs_in_and_is_refused_the_ledger_with_no_compliance_entrie
             .eval("return document.querySelector('h1')?.innerText;")
             .await;
         assert_eq!(heading, "Not allowed", "on the {name}");
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(
             text.contains("You do not have permission to open this page."),
             "on the {name}: {text}"

@@ -5,30 +5,8 @@
 
 use super::downloads::decode;
 use super::*;
-use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
+use crate::helpers::browser::{Browser, DESKTOP, PHONE};
 use base64::Engine as _;
-
-/// The checks every page passes, its screenshot, and one of the whole page (of
-/// its first 2400 px: Chromium cannot always make a taller viewport exactly).
-async fn checked(browser: &mut Browser, name: &str) {
-    browser.assert_clean_console().await;
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
-    let viewport = browser.viewport();
-    let height = browser
-        .eval("return document.documentElement.scrollHeight;")
-        .await
-        .as_u64()
-        .unwrap() as u32;
-    browser
-        .resize(Viewport {
-            height: height.clamp(viewport.height, 2400),
-            ..viewport
-        })
-        .await;
-    browser.screenshot(&format!("{name}-whole")).await;
-    browser.resize(viewport).await;
-}
 
 #[tokio::test]
 async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_and_a_desktop() {
@@ -54,7 +32,7 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
         let name = viewport.name;
         let code = format!("QR-{}", name.to_uppercase());
         browser.goto(&app.url("/admin/entry-points")).await;
-        checked(&mut browser, "entry-points").await;
+        browser.check_whole("entry-points").await;
 
         browser.fill("#code", &code).await;
         browser
@@ -76,7 +54,7 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
             ),
             "on the {name}"
         );
-        checked(&mut browser, "entry-points-preview").await;
+        browser.check_whole("entry-points-preview").await;
 
         browser.click("button[value=create]").await;
         let at = browser.eval("return location.pathname;").await;
@@ -95,7 +73,7 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
             .await;
         assert_eq!(qr[0], true, "the QR code loaded: {qr}");
         assert!(qr[1].as_u64().unwrap() > 0, "the QR code drawn: {qr}");
-        checked(&mut browser, "entry-point").await;
+        browser.check_whole("entry-point").await;
 
         // Typing a new text into the edit form previews its link as one types
         // (static/entry-point-preview.js asks the server), and saves nothing.
@@ -148,7 +126,7 @@ async fn a_marketer_creates_an_entry_point_and_downloads_its_qr_code_on_a_phone_
             .eval("const r = document.querySelector('figure.chart svg').getBoundingClientRect(); return [r.width, r.height];")
             .await;
         assert!(size[0].as_f64().unwrap() > 300.0, "on the {name}: {size}");
-        checked(&mut browser, "entry-point-charts").await;
+        browser.check_whole("entry-point-charts").await;
     }
     browser.close().await;
     assert!(

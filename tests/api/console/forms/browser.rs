@@ -4,36 +4,7 @@
 //! preview counts no view. Clean console, no sideways scrolling, screenshots.
 
 use super::*;
-use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
-
-async fn body_text(browser: &Browser) -> String {
-    browser
-        .eval("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// The viewport's screenshot, and one of the whole page (`<name>-whole-…`).
-async fn shot(browser: &mut Browser, name: &str) {
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
-    let viewport = browser.viewport();
-    let height = browser
-        .eval("return document.documentElement.scrollHeight;")
-        .await
-        .as_u64()
-        .unwrap() as u32;
-    browser
-        .resize(Viewport {
-            height: height.clamp(viewport.height, 6000),
-            ..viewport
-        })
-        .await;
-    browser.screenshot(&format!("{name}-whole")).await;
-    browser.resize(viewport).await;
-}
+use crate::helpers::browser::{Browser, DESKTOP, PHONE};
 
 #[tokio::test]
 async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_desktop() {
@@ -59,7 +30,8 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
         browser.goto(&app.url("/admin")).await;
         browser.click("nav a[href='/admin/forms']").await;
         browser.assert_clean_console().await;
-        shot(&mut browser, "forms-list").await;
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot_whole("forms-list").await;
 
         // The first try leaves out the title: it comes back marked.
         browser.fill("#slug", &slug).await;
@@ -84,14 +56,15 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
             .eval("return [document.getElementById('slug').value, document.getElementById('category-offers').checked, document.getElementById('opt-in-single').checked];")
             .await;
         assert_eq!(kept, serde_json::json!([slug, true, true]), "on the {name}");
-        shot(&mut browser, "forms-create-error").await;
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot_whole("forms-create-error").await;
 
         browser.fill("#title_en", "Spring offers").await;
         browser
             .click("form[action='/admin/forms'] button[type=submit]")
             .await;
         browser.assert_clean_console().await;
-        let text = body_text(&browser).await;
+        let text = browser.text().await;
         assert!(
             text.contains(&format!(
                 "The form is ready at https://assent.example/f/{slug}."
@@ -132,7 +105,8 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
                     .starts_with("The browser did not allow copying"),
             "the copy button answers on the {name}: {said}"
         );
-        shot(&mut browser, "form-settings").await;
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot_whole("form-settings").await;
 
         browser.click("a[href$='/preview']").await;
         browser.assert_clean_console().await;
@@ -145,11 +119,13 @@ async fn a_marketer_creates_a_form_and_opens_its_preview_on_a_phone_and_a_deskto
             .await;
         assert_eq!(off, true, "sending is off in the preview on the {name}");
         assert!(
-            body_text(&browser)
+            browser
+                .text()
                 .await
                 .contains("Preview: this is the form as people see it.")
         );
-        shot(&mut browser, "form-preview").await;
+        browser.assert_no_sideways_scroll().await;
+        browser.screenshot_whole("form-preview").await;
         assert_eq!(
             tallies(&app, &slug).await.0,
             0,

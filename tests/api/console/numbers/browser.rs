@@ -2,32 +2,7 @@
 //! desktop: clean console, no sideways scrolling, screenshots.
 
 use super::*;
-use crate::helpers::browser::{Browser, DESKTOP, PHONE, Viewport};
-
-/// The tallest window the "whole page" screenshot asks for: the settings form is
-/// about 4000 px on a phone, and a window that tall is refused now and then by a
-/// busy headless Chromium; 2400 px shows most of it.
-const WHOLE_MAX: u32 = 2400;
-
-async fn checked(browser: &mut Browser, name: &str) {
-    browser.assert_clean_console().await;
-    browser.assert_no_sideways_scroll().await;
-    browser.screenshot(name).await;
-    let viewport = browser.viewport();
-    let height = browser
-        .eval("return document.documentElement.scrollHeight;")
-        .await
-        .as_u64()
-        .unwrap() as u32;
-    browser
-        .resize(Viewport {
-            height: height.clamp(viewport.height, WHOLE_MAX),
-            ..viewport
-        })
-        .await;
-    browser.screenshot(&format!("{name}-whole")).await;
-    browser.resize(viewport).await;
-}
+use crate::helpers::browser::{Browser, DESKTOP, PHONE};
 
 #[tokio::test]
 async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop() {
@@ -61,7 +36,7 @@ async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop()
     for viewport in [PHONE, DESKTOP] {
         browser.resize(viewport).await;
         browser.goto(&app.url("/admin/numbers")).await;
-        checked(&mut browser, "admin-numbers").await;
+        browser.check_whole("admin-numbers").await;
 
         browser
             .goto(&app.url(&format!("/admin/numbers/{sandbox}")))
@@ -78,7 +53,7 @@ async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop()
             said.as_str().unwrap().contains("needs no connection"),
             "{said}"
         );
-        checked(&mut browser, "admin-number").await;
+        browser.check_whole("admin-number").await;
 
         browser.goto(&app.url("/admin/templates")).await;
         let unsendable = browser
@@ -88,6 +63,6 @@ async fn an_admin_reads_the_number_and_template_pages_on_a_phone_and_a_desktop()
             unsendable.as_str().unwrap().contains("cannot be sent"),
             "{unsendable}"
         );
-        checked(&mut browser, "admin-templates").await;
+        browser.check_whole("admin-templates").await;
     }
 }
