@@ -214,13 +214,21 @@ impl Browser {
     /// Sizes the window so that the viewport (`window.innerWidth` × `innerHeight`)
     /// is exactly `viewport`.
     pub async fn resize(&mut self, viewport: Viewport) {
+        if !self.try_resize(viewport).await {
+            let got = self.inner_size().await;
+            panic!("cannot make the viewport {viewport:?}: it is {got:?}");
+        }
+    }
+
+    /// `resize`, false when the window would not come out exactly right.
+    async fn try_resize(&mut self, viewport: Viewport) -> bool {
         let (mut width, mut height) = (viewport.width, viewport.height);
         for _ in 0..3 {
             self.client.set_window_size(width, height).await.unwrap();
             let (inner_width, inner_height) = self.inner_size().await;
             if (inner_width, inner_height) == (viewport.width, viewport.height) {
                 self.viewport = viewport;
-                return;
+                return true;
             }
             // The window is larger than the page area by its frame; a window
             // that came out larger than asked (a wider page before) shrinks back.
@@ -230,8 +238,7 @@ impl Browser {
             width = fit(width, viewport.width, inner_width);
             height = fit(height, viewport.height, inner_height);
         }
-        let got = self.inner_size().await;
-        panic!("cannot make the viewport {viewport:?}: it is {got:?}");
+        false
     }
 
     pub fn viewport(&self) -> Viewport {
@@ -329,7 +336,9 @@ impl Browser {
     }
 
     /// The page from top to bottom, `<name>-whole-<viewport>.png`, at most 2400 px
-    /// tall (a busy Chromium refuses taller windows); the viewport is put back.
+    /// tall; the viewport is put back. A busy Chromium sometimes will not make a
+    /// window that tall: the picture is then of what it made (it is for people to
+    /// read, and asserts nothing).
     pub async fn screenshot_whole(&mut self, name: &str) {
         let viewport = self.viewport();
         let height = self
@@ -337,7 +346,7 @@ impl Browser {
             .await
             .as_u64()
             .unwrap() as u32;
-        self.resize(Viewport {
+        self.try_resize(Viewport {
             height: height.clamp(viewport.height, 2400),
             ..viewport
         })
