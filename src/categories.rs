@@ -10,6 +10,9 @@ pub struct Category {
     pub name: CategoryName,
     pub kind: CategoryKind,
     pub title: String,
+    /// What a person may say after STOP for this category, besides its name and
+    /// title.
+    pub keywords: Vec<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -17,6 +20,7 @@ struct Row {
     name: String,
     kind: String,
     title: String,
+    keywords: String,
 }
 
 impl Row {
@@ -27,14 +31,16 @@ impl Row {
             kind: CategoryKind::parse(&self.kind)
                 .map_err(|e| anyhow::anyhow!("stored kind {:?} {e}", self.kind))?,
             title: self.title,
+            keywords: split_keywords(&self.keywords),
         })
     }
 }
 
 pub async fn all(conn: &mut AnyConnection) -> anyhow::Result<Vec<Category>> {
-    let rows: Vec<Row> = sqlx::query_as("SELECT name, kind, title FROM categories ORDER BY name")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT name, kind, title, keywords FROM categories ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?;
     rows.into_iter().map(Row::into_category).collect()
 }
 
@@ -43,7 +49,7 @@ pub async fn find(
     name: &CategoryName,
 ) -> anyhow::Result<Option<Category>> {
     let row: Option<Row> =
-        sqlx::query_as("SELECT name, kind, title FROM categories WHERE name = $1")
+        sqlx::query_as("SELECT name, kind, title, keywords FROM categories WHERE name = $1")
             .bind(name.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -113,6 +119,31 @@ pub struct Text {
 pub struct Definition {
     pub kind: CategoryKind,
     pub texts: Vec<(crate::domain::Locale, Text)>,
+    /// Words for "STOP <word>", as typed (comma-separated).
+    pub keywords: String,
+}
+
+pub const MAX_KEYWORDS: usize = 10;
+pub const MAX_KEYWORD: usize = 30;
+
+/// The keywords of a comma-separated list, trimmed, empty ones left out.
+pub fn split_keywords(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(|k| k.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+/// What is wrong with a list of keywords, in words shown after the field's name.
+pub fn check_keywords(raw: &str) -> Option<String> {
+    let words = split_keywords(raw);
+    if words.len() > MAX_KEYWORDS {
+        return Some(format!("may be at most {MAX_KEYWORDS} words"));
+    }
+    words
+        .iter()
+        .any(|w| w.chars().count() > MAX_KEYWORD || !w.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '-'))
+        .then(|| format!("must be words of letters and digits, each at most {MAX_KEYWORD} characters, separated by commas"))
 }
 
 pub const MAX_TITLE: usize = 80;
@@ -201,6 +232,12 @@ async fn write_texts(
     Ok(())
 }
 
+fn problems_of(definition: &Definition) -> Vec<(String, String)> {
+    let mut problems = check(&definition.texts);
+    problems.extend(check_keywords(&definition.keywords).map(|p| ("keywords".to_owned(), p)));
+    problems
+}
+
 fn english(texts: &[(crate::domain::Locale, Text)]) -> String {
     texts
         .iter()
@@ -217,17 +254,18 @@ pub async fn create(
     name: &CategoryName,
     definition: &Definition,
 ) -> Result<(), SaveError> {
-    let problems = check(&definition.texts);
+    let problems = problems_of(definition);
     if !problems.is_empty() {
         return Err(SaveError::Invalid(problems));
     }
     let mut w = db.write().await?;
     let added = sqlx::query(
-        "INSERT INTO categories (name, kind, title, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO categories (name, kind, title, keywords, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name.as_str())
     .bind(definition.kind.as_str())
     .bind(english(&definition.texts))
+    .bind(split_keywords(&definition.keywords).join(", "))
     .bind(crate::db::now_ms())
     .execute(&mut *w)
     .await?
@@ -258,7 +296,7 @@ pub async fn update(
     name: &CategoryName,
     definition: &Definition,
 ) -> Result<(), SaveError> {
-    let problems = check(&definition.texts);
+    let problems = problems_of(definition);
     if !problems.is_empty() {
         return Err(SaveError::Invalid(problems));
     }
@@ -266,9 +304,10 @@ pub async fn update(
     let Some(before) = find(&mut w, name).await? else {
         return Err(SaveError::Missing(name.to_string()));
     };
-    sqlx::query("UPDATE categories SET kind = $1, title = $2 WHERE name = $3")
+    sqlx::query("UPDATE categories SET kind = $1, title = $2, keywords = $3 WHERE name = $4")
         .bind(definition.kind.as_str())
         .bind(english(&definition.texts))
+        .bind(split_keywords(&definition.keywords).join(", "))
         .bind(name.as_str())
         .execute(&mut *w)
         .await?;

@@ -287,6 +287,8 @@ pub enum Command {
 pub struct CategoryWords<'a> {
     pub name: &'a str,
     pub title: &'a str,
+    /// The category's own keywords (`categories::Category::keywords`).
+    pub keywords: &'a [String],
 }
 
 /// Reads `text` as a keyword command, with the language it was said in. Where a
@@ -339,7 +341,7 @@ pub fn parse(
                 normalise(&c.name.replace('_', " ")),
                 normalise(c.title),
             ];
-            if names.iter().any(|n| n == rest) {
+            if names.iter().any(|n| n == rest) || c.keywords.iter().any(|k| normalise(k) == rest) {
                 let language = pick(Action::Stop, &w.word).unwrap_or_else(|| w.language.clone());
                 return Some((Command::StopOne(c.name.to_owned()), language));
             }
@@ -420,12 +422,40 @@ mod tests {
         CategoryWords {
             name: "offers",
             title: "Offers and promotions",
+            keywords: &[],
         },
         CategoryWords {
             name: "product_news",
             title: "Product news",
+            keywords: &[],
         },
     ];
+
+    #[test]
+    fn a_category_is_stopped_by_its_own_keywords_too() {
+        let keywords = ["promos".to_owned(), "ofertas".to_owned()];
+        let categories = [CategoryWords {
+            name: "offers",
+            title: "Offers and promotions",
+            keywords: &keywords,
+        }];
+        for said in [
+            "STOP promos",
+            "stop  Promos",
+            "PARAR ofertas",
+            "STOP offers",
+        ] {
+            assert_eq!(
+                parse(said, &default_words(), &categories, None).map(|(c, _)| c),
+                Some(Command::StopOne("offers".into())),
+                "{said}"
+            );
+        }
+        assert_eq!(
+            parse("STOP promo", &default_words(), &categories, None),
+            None
+        );
+    }
 
     fn read(text: &str, preferred: Option<&str>) -> Option<(Command, String)> {
         parse(text, &default_words(), &CATEGORIES, preferred)

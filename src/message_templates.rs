@@ -361,6 +361,7 @@ mod tests {
             name: CategoryName::parse(name).unwrap(),
             kind,
             title: name.to_owned(),
+            keywords: Vec::new(),
         }
     }
 

@@ -292,6 +292,7 @@ mod tests {
             name: CategoryName::parse(name).unwrap(),
             kind,
             title: title.into(),
+            keywords: Vec::new(),
         })
         .collect()
     }

@@ -72,6 +72,7 @@ impl Conversation<'_, '_> {
                 .map(|c| CategoryWords {
                     name: c.name.as_str(),
                     title: &c.title,
+                    keywords: &c.keywords,
                 })
                 .collect();
             let preferred = self.contact.language.map(Locale::code);

@@ -53,6 +53,8 @@ pub struct CategoryForm {
     description_es: String,
     title_pt: String,
     description_pt: String,
+    /// Words for "STOP <word>", comma-separated.
+    keywords: String,
 }
 
 impl CategoryForm {
@@ -104,7 +106,15 @@ impl CategoryForm {
             let named = format!("{} {what}", (t.language)(code));
             errors.add(field_name(&field), (t.problem)(&named, &problem));
         }
-        Some(Definition { kind: kind?, texts }).filter(|_| errors.is_empty())
+        if let Some(problem) = categories::check_keywords(&self.keywords) {
+            errors.add("keywords", (t.problem)(t.own_keywords, &problem));
+        }
+        Some(Definition {
+            kind: kind?,
+            texts,
+            keywords: self.keywords.clone(),
+        })
+        .filter(|_| errors.is_empty())
     }
 }
 
@@ -133,6 +143,7 @@ pub struct ListPage {
     name: String,
     kind: String,
     languages: Vec<LanguageFields>,
+    keywords: String,
     errors: FieldErrors,
 }
 
@@ -147,7 +158,11 @@ async fn list_view(
         .map_err(|e| page.internal(e))?
         .into_iter()
         .map(|c| CategoryRow {
-            stops: format!("STOP {}", c.name),
+            stops: std::iter::once(c.name.to_string())
+                .chain(c.keywords.iter().cloned())
+                .map(|w| format!("STOP {w}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             name: c.name.to_string(),
             kind: c.kind.as_str(),
             title: c.title,
@@ -171,6 +186,7 @@ async fn list_view(
         name: typed.name,
         kind: typed.kind,
         languages,
+        keywords: typed.keywords,
         errors,
     })
 }
@@ -235,6 +251,7 @@ pub struct EditPage {
     kinds: [&'static str; 3],
     kind: String,
     languages: Vec<LanguageFields>,
+    keywords: String,
     errors: FieldErrors,
 }
 
@@ -269,6 +286,7 @@ pub async fn show(
     let mut typed = CategoryForm {
         name: c.name.to_string(),
         kind: c.kind.as_str().to_owned(),
+        keywords: c.keywords.join(", "),
         ..CategoryForm::default()
     };
     for (language, text) in categories::texts(&services.db, &c.name)
@@ -296,6 +314,7 @@ pub async fn show(
             kinds: KINDS,
             kind: typed.kind,
             languages,
+            keywords: typed.keywords,
             errors: FieldErrors::default(),
         },
     ))
@@ -335,6 +354,7 @@ pub async fn save(
             kinds: KINDS,
             kind: typed.kind,
             languages,
+            keywords: typed.keywords,
             errors,
         },
     ))

@@ -6,6 +6,8 @@ pub struct Categories {
     pub about: &'static str,
     pub name: &'static str,
     pub kind: &'static str,
+    pub own_keywords: &'static str,
+    pub own_keywords_hint: &'static str,
     pub title: &'static str,
     pub stop_words: &'static str,
     pub action: &'static str,
@@ -49,9 +51,11 @@ pub struct Categories {
 
 pub(super) const EN: Categories = Categories {
     heading: "Categories",
-    about: "What people consent to, one category at a time. The kind decides which of Meta's signals apply: a marketing stop withdraws every marketing category. People stop one category by writing a stop word and the category's name or English title, such as STOP offers.",
+    about: "What people consent to, one category at a time. The kind decides which of Meta's signals apply: a marketing stop withdraws every marketing category. People stop one category by writing a stop word and the category's name or English title, such as STOP offers, or by one of its own keywords.",
     name: "Name",
     kind: "Kind",
+    own_keywords: "Keywords after STOP",
+    own_keywords_hint: "Words people may send after STOP to stop this category alone (\"STOP promos\"), in any language, separated by commas. Its name and English title always work.",
     title: "Title (English)",
     stop_words: "Stops with",
     action: "Action",

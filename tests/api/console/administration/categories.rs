@@ -299,3 +299,63 @@ async fn a_number_adds_keywords_but_the_built_in_ones_stay_and_conflicts_are_ref
         404
     );
 }
+
+#[tokio::test]
+async fn a_categorys_own_keywords_stop_it_alone_in_chat() {
+    use crate::helpers::chat::{accepted_people, expect, person, states, text as write};
+    let app = TestApp::spawn().await;
+    admin(&app).await;
+    let wa_id = person(60);
+    accepted_people(&app, &[(wa_id.clone(), None)]).await;
+    let mut typed = fields("offers", "marketing", "Offers and promotions", "Ofertas");
+    typed.push(("keywords", " promos ,Ofertas del mes, "));
+    let r = submit(
+        &app,
+        "/admin/categories/offers",
+        "/admin/categories/offers",
+        &typed,
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = html(&app, "/admin/categories/offers", 200).await;
+    assert_eq!(input_value(&page, "keywords"), "promos, Ofertas del mes");
+    assert!(
+        html(&app, "/admin/categories", 200)
+            .await
+            .contains("STOP promos")
+    );
+
+    // Bad words come back as typed and change nothing.
+    let mut bad = fields("offers", "marketing", "Offers and promotions", "Ofertas");
+    bad.push(("keywords", "promos; <b>now</b>"));
+    let r = submit(
+        &app,
+        "/admin/categories/offers",
+        "/admin/categories/offers",
+        &bad,
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(r#"id="keywords-error""#), "{page}");
+    assert_eq!(
+        input_value(&page, "keywords"),
+        "promos; &#60;b&#62;now&#60;/b&#62;"
+    );
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT keywords FROM categories WHERE name = 'offers'")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "promos, Ofertas del mes");
+
+    write(&app, &wa_id, "STOP promos").await;
+    assert_eq!(
+        states(&app, &wa_id).await,
+        expect(&[
+            ("offers", "withdrawn"),
+            ("order_updates", "granted"),
+            ("product_news", "granted"),
+        ])
+    );
+}
