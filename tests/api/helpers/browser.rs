@@ -223,9 +223,15 @@ impl Browser {
     /// `resize`, false when the window would not come out exactly right.
     async fn try_resize(&mut self, viewport: Viewport) -> bool {
         let (mut width, mut height) = (viewport.width, viewport.height);
-        for _ in 0..3 {
+        for _ in 0..5 {
             self.client.set_window_size(width, height).await.unwrap();
-            let (inner_width, inner_height) = self.inner_size().await;
+            let mut inner = self.inner_size().await;
+            if inner != (viewport.width, viewport.height) {
+                // A busy browser may still be laying the page out at the old size.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                inner = self.inner_size().await;
+            }
+            let (inner_width, inner_height) = inner;
             if (inner_width, inner_height) == (viewport.width, viewport.height) {
                 self.viewport = viewport;
                 return true;
