@@ -389,21 +389,6 @@ pub struct WordsForm {
     words: String,
 }
 
-async fn number(page: &Page, services: &Services, id: &str) -> Result<BusinessNumber, PageError> {
-    numbers::by_id(
-        &mut *services
-            .db
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| page.internal(e))?,
-        id,
-    )
-    .await
-    .map_err(|e| page.internal(e))?
-    .ok_or_else(|| page.error(Problem::NotFound))
-}
-
 /// The page, with what was typed and the problem for the set that failed.
 async fn keywords_view(
     page: Page,
@@ -459,7 +444,7 @@ pub async fn keywords(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     let view = keywords_view(page, &services, &n, None).await?;
     Ok(render(StatusCode::OK, &view))
 }
@@ -472,7 +457,7 @@ pub async fn save_keywords(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     let typed = form.into_inner();
     let t = &page.console.categories;
     let (Some(locale), Some(action)) = (

@@ -61,6 +61,24 @@ pub const SECTIONS: &[(&str, MenuName, Area)] = &[
     ("/sandbox", |m| m.sandbox, Area::Anyone),
 ];
 
+/// The business number with this id, or the console's 404 page.
+async fn number(
+    page: &crate::web::page::Page,
+    services: &crate::services::Services,
+    id: &str,
+) -> Result<crate::numbers::BusinessNumber, crate::web::page::PageError> {
+    let mut conn = services
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(|e| page.internal(e))?;
+    crate::numbers::by_id(&mut conn, id)
+        .await
+        .map_err(|e| page.internal(e))?
+        .ok_or_else(|| page.error(crate::web::page::Problem::NotFound))
+}
+
 /// `/admin…`
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("").get(home::show).for_staff(Area::Anyone))

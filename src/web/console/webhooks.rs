@@ -10,7 +10,7 @@ use crate::forwarding::{self, config, target};
 use crate::numbers::{self, BusinessNumber};
 use crate::services::Services;
 use crate::web::form::FieldErrors;
-use crate::web::page::{Page, PageError, Problem, render};
+use crate::web::page::{Page, PageError, render};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use actix_web::{HttpResponse, web};
@@ -116,21 +116,6 @@ pub struct Settings {
     headers: String,
 }
 
-async fn number(page: &Page, services: &Services, id: &str) -> Result<BusinessNumber, PageError> {
-    numbers::by_id(
-        &mut *services
-            .db
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| page.internal(e))?,
-        id,
-    )
-    .await
-    .map_err(|e| page.internal(e))?
-    .ok_or_else(|| page.error(Problem::NotFound))
-}
-
 /// Headers as the form shows them: one `Name: value` a line.
 fn headers_text(headers: &BTreeMap<String, String>) -> String {
     headers
@@ -220,7 +205,7 @@ pub async fn show(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     let view = view(page, &services, &n, None, FieldErrors::default()).await?;
     Ok(render(StatusCode::OK, &view))
 }
@@ -251,7 +236,7 @@ pub async fn save(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     let typed = form.into_inner();
     let t = &page.console.webhooks;
     let mut errors = FieldErrors::default();
@@ -299,7 +284,7 @@ pub async fn rotate(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     match config::rotate_secret(&services.db, &staff.doer(), &n.id)
         .await
         .map_err(|e| page.internal(e))?
@@ -322,7 +307,7 @@ pub async fn retry(
 ) -> Result<HttpResponse, PageError> {
     let page = page.for_staff();
     let (id, forward) = path.into_inner();
-    let n = number(&page, &services, &id).await?;
+    let n = super::number(&page, &services, &id).await?;
     let t = &page.console.webhooks;
     let due = forwarding::retry_now(&services.db, &staff.doer(), &n.id, &forward)
         .await
