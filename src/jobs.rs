@@ -33,6 +33,20 @@ pub async fn claim<T>(db: &Db, queue: &Queue, lease: Duration) -> anyhow::Result
 where
     T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
 {
+    Ok(claim_up_to(db, queue, lease, 1).await?.pop())
+}
+
+/// Claims up to `limit` due rows at once, in one write, under one claim id;
+/// empty when nothing is due. The rows come back in no particular order.
+pub async fn claim_up_to<T>(
+    db: &Db,
+    queue: &Queue,
+    lease: Duration,
+    limit: i64,
+) -> anyhow::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
     let Queue {
         table,
         due,
@@ -52,12 +66,15 @@ where
         .fetch_optional(&db.pool)
         .await?;
     if due_now.is_none() {
-        return Ok(None);
+        return Ok(vec![]);
     }
     let lock = db.skip_locked();
+    // Materialised, so the rows are picked once: PostgreSQL may otherwise run
+    // the LIMITed inner SELECT again while updating, and claim more than asked.
     let sql = format!(
-        "UPDATE {table} SET lease_until = $1, attempts = attempts + 1, claim_id = $3{claim_sets} \
-         WHERE id = (SELECT id FROM {table} WHERE {due} ORDER BY {order_by} LIMIT 1 {lock}) AND {due} \
+        "WITH picked AS MATERIALIZED (SELECT id FROM {table} WHERE {due} ORDER BY {order_by} LIMIT $4 {lock}) \
+         UPDATE {table} SET lease_until = $1, attempts = attempts + 1, claim_id = $3{claim_sets} \
+         WHERE id IN (SELECT id FROM picked) AND {due} \
          RETURNING {returning}"
     );
     let mut w = db.write().await?;
@@ -65,7 +82,8 @@ where
         .bind(now + lease.as_millis() as i64)
         .bind(now)
         .bind(new_id())
-        .fetch_optional(&mut *w)
+        .bind(limit)
+        .fetch_all(&mut *w)
         .await?;
     w.commit().await?;
     Ok(claimed)

@@ -145,7 +145,7 @@ impl Application {
     }
 }
 
-/// One step of every background worker: processes one stored webhook payload,
+/// One step of every background worker: processes a batch of stored webhook payloads,
 /// records one form submission, dispatches one queued message, delivers one
 /// forward, records one batch of an import. True when any of them found work.
 /// Tests call this instead of running
@@ -153,7 +153,7 @@ impl Application {
 /// Each worker steps even when another failed, as the running workers would;
 /// the first failure is returned after all three.
 pub async fn step(services: &Services) -> anyhow::Result<bool> {
-    let processed = inbound::worker::process_one(services).await;
+    let processed = inbound::worker::process_due(services).await;
     let submitted = opt_in::process_one(services).await;
     let dispatched = dispatcher::dispatch_one(services).await;
     let forwarded = forwarding::worker::deliver_one(services).await;

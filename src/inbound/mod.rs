@@ -3,6 +3,7 @@
 //! statuses, Meta's consent signals, keywords, and the consent conversation that
 //! holds a new person's messages until they accept the terms.
 
+mod batch;
 mod conversation;
 pub mod intake;
 mod process;

@@ -201,13 +201,6 @@ impl WebhookChange<'_> {
         let (Some(provider_id), Some(status)) = (st["id"].as_str(), st["status"].as_str()) else {
             return Ok(false);
         };
-        let mut w = self.s.db.write().await?;
-        let found = outbox::by_provider_id(&mut w, &self.number.id, provider_id).await?;
-        let Some((message_id, contact_id)) = found else {
-            return Ok(false);
-        };
-        store::link(&mut w, self.payload_id, &contact_id).await?;
-        w.commit().await?;
         let error = items(&st["errors"]).next().map(|e| {
             (
                 e["code"].as_i64().unwrap_or(0),
@@ -219,7 +212,15 @@ impl WebhookChange<'_> {
                     .collect::<String>(),
             )
         });
-        statuses::record(&self.s.db, &message_id, status, error).await?;
+        // One write for the status and the payload's tie to the person.
+        let mut w = self.s.db.write_for(&self.number.id).await?;
+        let found = outbox::by_provider_id(&mut w, &self.number.id, provider_id).await?;
+        let Some((message_id, contact_id)) = found else {
+            return Ok(false);
+        };
+        statuses::record_in(&mut w, &message_id, status, error).await?;
+        store::link(&mut w, self.payload_id, &contact_id).await?;
+        w.commit().await?;
         Ok(true)
     }
 

@@ -48,39 +48,54 @@ const QUEUE: Queue = Queue {
     table: "webhook_payloads",
     due: "(state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2))",
     claim_sets: "",
-    order_by: "received_at",
+    order_by: "received_at, id",
     returning: "id, body, received_at, attempts, claim_id",
 };
 
-pub async fn claim(db: &Db, lease: Duration) -> anyhow::Result<Option<Claimed>> {
-    jobs::claim(db, &QUEUE, lease).await
+/// Claims up to `limit` due payloads, oldest first.
+pub async fn claim(db: &Db, lease: Duration, limit: i64) -> anyhow::Result<Vec<Claimed>> {
+    let mut claimed: Vec<Claimed> = jobs::claim_up_to(db, &QUEUE, lease, limit).await?;
+    claimed.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
+    Ok(claimed)
 }
 
-/// Processing ended. A payload is kept (as the record of what Meta told us) only
-/// when everything personal in it was tied to a contact, so erasure finds it; one
-/// that carries personal data we could not attribute is deleted.
-pub async fn finish(db: &Db, job: &Claimed, keep: bool) -> anyhow::Result<()> {
-    let sql = if keep {
-        "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2"
-    } else {
-        "DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2"
-    };
-    db.write_one(sqlx::query(sql).bind(&job.id).bind(&job.claim_id))
-        .await?;
-    Ok(())
+/// What became of a claimed payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Processed. It is kept (as the record of what Meta told us) only when
+    /// everything personal in it was tied to a contact, so erasure finds it; one
+    /// that carries personal data we could not attribute is deleted.
+    Done { keep: bool },
+    /// To be processed again at this time, for this reason.
+    Retry { at: i64, why: String },
 }
 
-pub async fn retry_at(db: &Db, job: &Claimed, at: i64, error: Option<&str>) -> anyhow::Result<()> {
-    db.write_one(
-        sqlx::query(
-            "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
-        )
-        .bind(at)
-        .bind(error.map(str::to_owned))
-        .bind(&job.id)
-        .bind(&job.claim_id),
-    )
-    .await?;
+/// Records what became of a batch of claimed payloads, in one write.
+pub async fn settle(db: &Db, batch: &[(&Claimed, Settled)]) -> anyhow::Result<()> {
+    let mut w = db.write().await?;
+    for (job, settled) in batch {
+        let statement = match settled {
+            Settled::Done { keep: true } => sqlx::query(
+                "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2",
+            )
+            .bind(&job.id)
+            .bind(&job.claim_id),
+            Settled::Done { keep: false } => {
+                sqlx::query("DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2")
+                    .bind(&job.id)
+                    .bind(&job.claim_id)
+            }
+            Settled::Retry { at, why } => sqlx::query(
+                "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
+            )
+            .bind(*at)
+            .bind(why.clone())
+            .bind(&job.id)
+            .bind(&job.claim_id),
+        };
+        statement.execute(&mut *w).await?;
+    }
+    w.commit().await?;
     Ok(())
 }
 

@@ -1,16 +1,34 @@
 //! Processes stored webhook payloads in the background, so Meta's POST is answered
 //! at once; a payload whose processing failed is retried with backoff.
+//!
+//! Payloads are claimed in batches (one write) and settled in batches (one
+//! write); within a batch, payloads about different people are processed side
+//! by side (`batch`), so one number's thousands of statuses a second do not
+//! wait on one another's commits.
 
-use super::{process, store};
+use super::store::{Claimed, Settled};
+use super::{batch, process, store};
 use crate::db::now_ms;
 use crate::jobs;
 use crate::services::Services;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// A status may arrive before the dispatcher has recorded Meta's id for the
 /// message; such a payload is looked at again for this long.
 const UNMATCHED_PATIENCE_MS: i64 = 2 * 60 * 1000;
+
+/// Payloads claimed at once.
+const BATCH: i64 = 100;
+
+/// Chains of one batch processed at the same time: each holds a database
+/// connection, and the requests Meta is waiting on need some too (PostgreSQL's
+/// pool has 16, SQLite's 8).
+const SIDE_BY_SIDE: usize = 6;
+
+const LEASE: Duration = Duration::from_secs(5 * 60);
 
 pub async fn run(services: Services, stop: watch::Receiver<bool>) {
     let poll = services.dispatch.poll;
@@ -19,40 +37,88 @@ pub async fn run(services: Services, stop: watch::Receiver<bool>) {
         stop,
         &services.inbound_wake,
         poll,
-        || process_one(&services),
+        || process_due(&services),
     )
     .await;
 }
 
-/// Processes one due payload, if any; true when one was handled.
-pub async fn process_one(services: &Services) -> anyhow::Result<bool> {
-    let db = &services.db;
-    let Some(job) = store::claim(db, Duration::from_secs(5 * 60)).await? else {
+/// Processes a batch of due payloads, if any; true when some were handled.
+pub async fn process_due(services: &Services) -> anyhow::Result<bool> {
+    let jobs = Arc::new(store::claim(&services.db, LEASE, BATCH).await?);
+    if jobs.is_empty() {
         return Ok(false);
-    };
-    match process::payload(services, &job.id, &job.body).await {
-        Ok(outcome)
-            if outcome.unmatched_statuses && now_ms() - job.received_at < UNMATCHED_PATIENCE_MS =>
+    }
+    let subjects: Vec<_> = jobs
+        .iter()
+        .map(|job| batch::subjects(&job.id, &job.body))
+        .collect();
+    let mut waiting = batch::chains(&subjects).into_iter();
+    let mut running = JoinSet::new();
+    let mut settled: Vec<(usize, Settled)> = Vec::with_capacity(jobs.len());
+    loop {
+        while running.len() < SIDE_BY_SIDE
+            && let Some(chain) = waiting.next()
         {
-            store::retry_at(
-                db,
-                &job,
-                now_ms() + 2_000,
-                Some("a status named a message not yet known"),
-            )
-            .await?;
+            running.spawn(process_chain(services.clone(), jobs.clone(), chain));
         }
-        Ok(outcome) => store::finish(db, &job, !outcome.personal_unattributed).await?,
-        Err(e) => {
-            let delay = jobs::backoff(
-                Duration::from_secs(2),
-                Duration::from_secs(600),
-                job.attempts,
-            );
-            tracing::warn!(payload = %job.id, attempt = job.attempts, error = %format!("{e:#}"), "webhook payload will be processed again");
-            let why = format!("{e:#}");
-            store::retry_at(db, &job, now_ms() + delay.as_millis() as i64, Some(&why)).await?;
+        match running.join_next().await {
+            Some(Ok(done)) => settled.extend(done),
+            // Its payloads stay claimed and are taken again when the lease ends.
+            Some(Err(e)) => tracing::error!(error = %e, "webhook processing stopped midway"),
+            None => break,
         }
     }
+    let batch: Vec<(&Claimed, Settled)> = settled
+        .into_iter()
+        .map(|(i, outcome)| (&jobs[i], outcome))
+        .collect();
+    store::settle(&services.db, &batch).await?;
     Ok(true)
+}
+
+/// Processes one chain's payloads in order. After a failure the rest of the
+/// chain waits as long as the failed payload, so their order holds on retry.
+async fn process_chain(
+    services: Services,
+    jobs: Arc<Vec<Claimed>>,
+    chain: Vec<usize>,
+) -> Vec<(usize, Settled)> {
+    let mut out = Vec::with_capacity(chain.len());
+    let mut held: Option<i64> = None;
+    for i in chain {
+        let job = &jobs[i];
+        if let Some(at) = held {
+            let why = "waits for an earlier payload about the same person".to_owned();
+            out.push((i, Settled::Retry { at, why }));
+            continue;
+        }
+        let settled = match process::payload(&services, &job.id, &job.body).await {
+            Ok(outcome)
+                if outcome.unmatched_statuses
+                    && now_ms() - job.received_at < UNMATCHED_PATIENCE_MS =>
+            {
+                Settled::Retry {
+                    at: now_ms() + 2_000,
+                    why: "a status named a message not yet known".to_owned(),
+                }
+            }
+            Ok(outcome) => Settled::Done {
+                keep: !outcome.personal_unattributed,
+            },
+            Err(e) => {
+                let delay = jobs::backoff(
+                    Duration::from_secs(2),
+                    Duration::from_secs(600),
+                    job.attempts,
+                );
+                let why = format!("{e:#}");
+                tracing::warn!(payload = %job.id, attempt = job.attempts, error = %why, "webhook payload will be processed again");
+                let at = now_ms() + delay.as_millis() as i64;
+                held = Some(at);
+                Settled::Retry { at, why }
+            }
+        };
+        out.push((i, settled));
+    }
+    out
 }

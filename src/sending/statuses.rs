@@ -57,7 +57,8 @@ pub(super) async fn give_up_in(
     Ok(true)
 }
 
-pub(super) async fn record_in(
+/// `record` inside the caller's write.
+pub async fn record_in(
     tx: &mut Write,
     message_id: &str,
     status: &str,

@@ -3,6 +3,7 @@
 //! id, the 24 h window, statuses, user_preferences, user ids, changed numbers, and
 //! processing that survives a restart.
 
+mod batches;
 mod changed_number;
 mod dedup;
 mod handshake;
