@@ -6,8 +6,9 @@ mod group;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -23,12 +24,19 @@ pub enum Backend {
     Postgres,
 }
 
+/// Takes a business number's lock on PostgreSQL (`Write::lock_number`).
+const LOCK_NUMBER: &str = "SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE";
+
 #[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite's group commit (`group`); PostgreSQL commits each transaction.
+    /// SQLite's group commit (`group`), for every write.
     writer: Option<Arc<group::Writer>>,
+    /// PostgreSQL's group commit, one per business number, for the writes that
+    /// take its lock (`write_for`); other writes commit on their own.
+    number_writers: Arc<Mutex<HashMap<String, Arc<group::Writer>>>>,
+    options: AnyConnectOptions,
 }
 
 impl Db {
@@ -63,11 +71,14 @@ impl Db {
             .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-        let writer = (backend == Backend::Sqlite).then(|| group::Writer::new(options));
+        let writer = (backend == Backend::Sqlite)
+            .then(|| group::Writer::new(options.clone(), group::Hold::SqliteWriteLock));
         Ok(Self {
             pool,
             backend,
             writer,
+            number_writers: Arc::default(),
+            options,
         })
     }
 
@@ -84,6 +95,7 @@ impl Db {
         Ok(Write {
             inner,
             backend: self.backend,
+            locked: None,
         })
     }
 
@@ -99,10 +111,32 @@ impl Db {
     }
 
     /// A write transaction that first takes the number's lock (`Write::lock_number`).
+    /// On PostgreSQL the number's writes are committed in groups (`group`), as
+    /// every write is on SQLite.
     pub async fn write_for(&self, business_number_id: &str) -> sqlx::Result<Write> {
-        let mut w = self.write().await?;
-        w.lock_number(business_number_id).await?;
-        Ok(w)
+        if self.backend == Backend::Sqlite {
+            return self.write().await;
+        }
+        let writer = {
+            let mut writers = self
+                .number_writers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            writers
+                .entry(business_number_id.to_owned())
+                .or_insert_with(|| {
+                    group::Writer::new(
+                        self.options.clone(),
+                        group::Hold::Number(business_number_id.to_owned()),
+                    )
+                })
+                .clone()
+        };
+        Ok(Write {
+            inner: Inner::Group(writer.begin().await?),
+            backend: self.backend,
+            locked: Some(business_number_id.to_owned()),
+        })
     }
 
     /// What a queue's claim adds to its inner SELECT so that instances sharing a
@@ -136,6 +170,8 @@ impl Db {
 pub struct Write {
     inner: Inner,
     backend: Backend,
+    /// The number whose lock this transaction took.
+    locked: Option<String>,
 }
 
 enum Inner {
@@ -149,11 +185,12 @@ impl Write {
     /// state inside a transaction takes this lock first. On SQLite the one writer
     /// connection already does it.
     pub async fn lock_number(&mut self, business_number_id: &str) -> sqlx::Result<()> {
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM business_numbers WHERE id = $1 FOR UPDATE")
+        if self.backend == Backend::Postgres && self.locked.as_deref() != Some(business_number_id) {
+            sqlx::query(LOCK_NUMBER)
                 .bind(business_number_id)
                 .execute(&mut **self)
                 .await?;
+            self.locked = Some(business_number_id.to_owned());
         }
         Ok(())
     }

@@ -1,9 +1,11 @@
-//! Group commit for SQLite. SQLite has one writer at a time and, with
-//! `synchronous = FULL`, one fsync per commit: committed one by one, writes wait
-//! on the disk, not on the work. Here every write transaction runs on the one
-//! writer connection as a savepoint of a transaction that stays open, and a
-//! committer commits whatever is done each time it gets the connection: one fsync
-//! for every request that finished meanwhile. `Write::commit` returns only after
+//! Group commit. SQLite has one writer at a time and, with `synchronous = FULL`,
+//! one fsync per commit; on PostgreSQL the writes of one business number line up
+//! behind its lock (`Write::lock_number`), each holding it through its commit's
+//! fsync. Committed one by one, writes wait on the disk, not on the work. Here
+//! every write transaction runs on one writer connection (SQLite's only one; one
+//! per business number on PostgreSQL) as a savepoint of a transaction that stays
+//! open, and a committer commits whatever is done each time it gets the
+//! connection: one fsync for every request that finished meanwhile. `Write::commit` returns only after
 //! that commit, so nothing is acknowledged before it is durable; a failed commit
 //! fails every write of its group, none of which was acknowledged.
 //!
@@ -25,10 +27,20 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// What one group's commit said, to each of its writes.
 type Outcome = Result<(), String>;
 
+/// What the open transaction holds, taken as it begins.
+#[derive(Clone)]
+pub(super) enum Hold {
+    /// SQLite's write lock (`BEGIN IMMEDIATE`).
+    SqliteWriteLock,
+    /// A business number's row lock on PostgreSQL (`Write::lock_number`).
+    Number(String),
+}
+
 pub(super) struct Writer {
     /// The writer's own connection, outside the pool: a write never waits for
     /// a pool connection that readers hold.
     options: AnyConnectOptions,
+    hold: Hold,
     state: Arc<Mutex<State>>,
     /// Rung by each write that waits for a commit.
     pending: Arc<Notify>,
@@ -45,9 +57,10 @@ pub(super) struct State {
 }
 
 impl Writer {
-    pub(super) fn new(options: AnyConnectOptions) -> Arc<Self> {
+    pub(super) fn new(options: AnyConnectOptions, hold: Hold) -> Arc<Self> {
         let writer = Arc::new(Self {
             options,
+            hold,
             state: Arc::new(Mutex::new(State::default())),
             pending: Arc::new(Notify::new()),
         });
@@ -64,7 +77,7 @@ impl Writer {
         else {
             return Err(sqlx::Error::PoolTimedOut);
         };
-        if let Err(e) = state.ready(&self.options).await {
+        if let Err(e) = state.ready(&self.options, &self.hold).await {
             state.reset(&e.to_string()).await;
             return Err(e);
         }
@@ -88,10 +101,12 @@ impl State {
     }
 
     /// The connection taken, a dropped write undone, the transaction open.
-    async fn ready(&mut self, options: &AnyConnectOptions) -> sqlx::Result<()> {
+    async fn ready(&mut self, options: &AnyConnectOptions, hold: &Hold) -> sqlx::Result<()> {
         if self.conn.is_none() {
             let mut conn = options.connect().await?;
-            conn.execute(super::SQLITE_PRAGMAS).await?;
+            if let Hold::SqliteWriteLock = hold {
+                conn.execute(super::SQLITE_PRAGMAS).await?;
+            }
             self.conn = Some(conn);
         }
         if self.in_savepoint {
@@ -99,7 +114,19 @@ impl State {
             self.in_savepoint = false;
         }
         if !self.open {
-            self.conn().execute("BEGIN IMMEDIATE").await?;
+            match hold {
+                Hold::SqliteWriteLock => {
+                    self.conn().execute("BEGIN IMMEDIATE").await?;
+                }
+                Hold::Number(id) => {
+                    self.conn().execute("BEGIN").await?;
+                    self.open = true;
+                    sqlx::query(super::LOCK_NUMBER)
+                        .bind(id)
+                        .execute(self.conn())
+                        .await?;
+                }
+            }
             self.open = true;
         }
         Ok(())
@@ -142,7 +169,7 @@ impl State {
         }
     }
 
-    /// After a failure: the connection closed (SQLite rolls back what it held),
+    /// After a failure: the connection closed (the database rolls back what it held),
     /// every write waiting for a commit told it failed.
     async fn reset(&mut self, why: &str) {
         if let Some(conn) = self.conn.take() {
@@ -224,6 +251,10 @@ impl Group {
         let mut state = self.state.take().expect("a write ends once");
         state.conn().execute("ROLLBACK TO w; RELEASE w").await?;
         state.in_savepoint = false;
+        drop(state);
+        // The transaction may hold nothing else of anyone's: the committer ends
+        // it, so its locks are not kept until the next write.
+        self.pending.notify_one();
         Ok(())
     }
 }
