@@ -5,7 +5,7 @@
 use crate::audit::{self, Doer, Entry};
 use crate::db::{Db, new_id, now_ms};
 use crate::numbers::{self, BusinessNumber};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, FromRow, Row};
 
 const PREFIX: &str = "assent_";
 
@@ -181,18 +181,24 @@ pub struct Authenticated {
 /// are looked up by their SHA-256, so no stored secret is ever compared byte by
 /// byte. Notes the use when the stored time is older than `LAST_USED_GRAIN_MS`.
 pub async fn authenticate(db: &Db, presented: &str) -> anyhow::Result<Option<Authenticated>> {
-    let mut conn = db.pool.acquire().await?;
-    let found: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT id, name, business_number_id, last_used_at FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL",
-    )
-    .bind(digest(presented.trim()))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((id, name, number_id, last_used)) = found else {
+    // The key and its number in one read: every API request pays for it.
+    let sql = format!(
+        "SELECT k.id AS key_id, k.name AS key_name, k.last_used_at AS key_last_used_at, {} \
+         FROM api_keys k JOIN business_numbers n ON n.id = k.business_number_id \
+         WHERE k.key_sha256 = $1 AND k.revoked_at IS NULL",
+        numbers::columns_of_n()
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(digest(presented.trim()))
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = found else {
         return Ok(None);
     };
-    let number = numbers::by_id(&mut conn, &number_id).await?;
-    drop(conn);
+    let id: String = row.try_get("key_id")?;
+    let name: String = row.try_get("key_name")?;
+    let last_used: Option<i64> = row.try_get("key_last_used_at")?;
+    let number = BusinessNumber::from_row(&row)?;
     let now = now_ms();
     if last_used.is_none_or(|at| at <= now - LAST_USED_GRAIN_MS) {
         // Conditional, so instances that race write it once; a failure costs the
@@ -212,7 +218,7 @@ pub async fn authenticate(db: &Db, presented: &str) -> anyhow::Result<Option<Aut
             tracing::warn!(error = %e, key = %id, "the key's last use could not be noted");
         }
     }
-    Ok(number.map(|number| Authenticated { id, name, number }))
+    Ok(Some(Authenticated { id, name, number }))
 }
 
 /// A key's name, revoked or not: who did something in the past.

@@ -133,6 +133,16 @@ const COLUMNS: &str = "id, phone_number_id, display_number, provider, api_base_u
      api_key_header, app_secret, verify_token, rate_per_second, rate_burst, messaging_limit, business_name, default_categories, \
      contact_card, quality_event, quality_limit, quality_at, waba_id, help_text, not_live_reply";
 
+/// The number's columns under the table alias `n`, for a query that reads a
+/// number together with a row that names it (one round trip, not two).
+pub fn columns_of_n() -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("n.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub async fn by_phone_number_id(
     conn: &mut AnyConnection,
     phone_number_id: &str,
