@@ -184,15 +184,19 @@ impl Write {
     /// depend on (consent, erasure, Meta's signals): whoever changes or reads that
     /// state inside a transaction takes this lock first. On SQLite the one writer
     /// connection already does it.
-    pub async fn lock_number(&mut self, business_number_id: &str) -> sqlx::Result<()> {
-        if self.backend == Backend::Postgres && self.locked.as_deref() != Some(business_number_id) {
-            sqlx::query(LOCK_NUMBER)
-                .bind(business_number_id)
-                .execute(&mut **self)
-                .await?;
-            self.locked = Some(business_number_id.to_owned());
+    ///
+    /// True when the lock was taken just now (what was read before may have
+    /// changed while waiting for it); false when this transaction already held it.
+    pub async fn lock_number(&mut self, business_number_id: &str) -> sqlx::Result<bool> {
+        if self.backend == Backend::Sqlite || self.locked.as_deref() == Some(business_number_id) {
+            return Ok(false);
         }
-        Ok(())
+        sqlx::query(LOCK_NUMBER)
+            .bind(business_number_id)
+            .execute(&mut **self)
+            .await?;
+        self.locked = Some(business_number_id.to_owned());
+        Ok(true)
     }
 
     /// Returns once the write is durable (on SQLite, with its group).

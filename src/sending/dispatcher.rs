@@ -113,12 +113,30 @@ async fn lane(
     let people = Arc::new(People::default());
     let mut sends = JoinSet::new();
     let mut renewed = Instant::now();
+    // The next batch is claimed while the first half of this one goes out, so the
+    // number's pace never waits on a claim (a write that may queue behind others).
+    let mut next = None;
     'lane: while !*stop.borrow() {
-        let batch = outbox::claim_batch(db, &number.id, batch_size, BATCH_LEASE).await?;
+        let prefetched = next.is_some();
+        let batch = match next.take() {
+            Some(claiming) => claiming.await??,
+            None => outbox::claim_batch(db, &number.id, batch_size, BATCH_LEASE).await?,
+        };
         let Some(claim_id) = batch.first().map(|m| m.claim_id.clone()) else {
             break;
         };
-        for message in batch {
+        if prefetched {
+            // Its lease ran while the batch before went out.
+            outbox::renew_batch(db, &claim_id, BATCH_LEASE).await?;
+        }
+        let half = batch.len() / 2;
+        for (i, message) in batch.into_iter().enumerate() {
+            if i == half {
+                let (db, number_id) = (db.clone(), number.id.clone());
+                next = Some(tokio::spawn(async move {
+                    outbox::claim_batch(&db, &number_id, batch_size, BATCH_LEASE).await
+                }));
+            }
             if *stop.borrow() {
                 outbox::release_batch(db, &claim_id).await?;
                 break 'lane;
@@ -147,6 +165,12 @@ async fn lane(
             });
             while sends.try_join_next().is_some() {}
         }
+    }
+    // A batch claimed ahead and not begun (a stop, a lost lease) goes back.
+    if let Some(claiming) = next.take()
+        && let Some(ahead) = claiming.await??.first()
+    {
+        outbox::release_batch(db, &ahead.claim_id).await?;
     }
     while sends.join_next().await.is_some() {}
     drop(outcomes);

@@ -57,6 +57,28 @@ pub(super) async fn give_up_in(
     Ok(true)
 }
 
+/// A message as a status finds it: its number, where it stands, who sent it and
+/// to whom.
+#[derive(sqlx::FromRow)]
+struct Sent {
+    business_number_id: String,
+    status: String,
+    contact_id: String,
+    actor: String,
+    wa_id: Option<String>,
+    user_id: Option<String>,
+}
+
+async fn sent(conn: &mut AnyConnection, message_id: &str) -> anyhow::Result<Option<Sent>> {
+    Ok(sqlx::query_as(
+        "SELECT m.business_number_id, m.status, m.contact_id, m.actor, c.wa_id, c.user_id FROM messages m \
+         LEFT JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// `record` inside the caller's write.
 pub async fn record_in(
     tx: &mut Write,
@@ -67,13 +89,13 @@ pub async fn record_in(
     let now = now_ms();
     // The message's number is locked before anything else is written (the order
     // every consent writer keeps), so concurrent statuses apply one after another.
-    let found: Option<(String, String, String)> =
-        sqlx::query_as("SELECT business_number_id, status, contact_id FROM messages WHERE id = $1")
-            .bind(message_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if let Some((number_id, _, _)) = &found {
-        tx.lock_number(number_id).await?;
+    let mut found = sent(tx, message_id).await?;
+    if let Some(m) = &found
+        && tx.lock_number(&m.business_number_id).await?
+    {
+        // Read again under the lock just taken: another status, or an erasure,
+        // may have landed.
+        found = sent(tx, message_id).await?;
     }
     let inserted = sqlx::query(
         "INSERT INTO message_statuses (message_id, status, at, error_code, error_title) VALUES ($1, $2, $3, $4, $5) \
@@ -90,20 +112,12 @@ pub async fn record_in(
     if inserted == 0 {
         return Ok(false);
     }
-    let Some(_) = found else {
+    let Some(message) = found else {
         return Ok(true);
     };
-    // Read again under the lock: another status, or an erasure, may have landed.
-    let Some((current, contact_id)): Option<(String, String)> =
-        sqlx::query_as("SELECT status, contact_id FROM messages WHERE id = $1")
-            .bind(message_id)
-            .fetch_optional(&mut **tx)
-            .await?
-    else {
-        return Ok(true);
-    };
-    forward(tx, message_id, status, error.as_ref(), now).await?;
-    if advances(status, &current) {
+    let (current, contact_id) = (&message.status, &message.contact_id);
+    forward(tx, &message, message_id, status, error.as_ref(), now).await?;
+    if advances(status, current) {
         sqlx::query("UPDATE messages SET status = $1, error_code = $2, error_title = $3, updated_at = $4 WHERE id = $5")
             .bind(status)
             .bind(error.as_ref().map(|e| e.0))
@@ -115,7 +129,7 @@ pub async fn record_in(
     }
     // Meta reports a user's in-app marketing stop as error 131050 on a send.
     if let Some((131050, title)) = &error
-        && let Some(contact) = contacts::find_by_id(tx, &contact_id).await?
+        && let Some(contact) = contacts::find_by_id(tx, contact_id).await?
     {
         let evidence = Evidence {
             detail: Some(format!("131050 {title}")),
@@ -139,26 +153,25 @@ pub async fn record_in(
 /// own replies (the consent bot's) stay here.
 async fn forward(
     conn: &mut AnyConnection,
+    message: &Sent,
     message_id: &str,
     status: &str,
     error: Option<&(i64, String)>,
     now: i64,
 ) -> anyhow::Result<()> {
-    let row: Option<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT m.business_number_id, m.contact_id, m.actor, c.wa_id, c.user_id FROM messages m \
-         LEFT JOIN contacts c ON c.id = m.contact_id WHERE m.id = $1",
-    )
-    .bind(message_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((number_id, contact_id, actor, wa_id, user_id)) = row else {
-        return Ok(());
-    };
-    let by_assent = Actor::parse(&actor).is_some_and(|a| a.is_system());
-    if by_assent || !forwarding::config::exists(conn, &number_id).await? {
+    let Sent {
+        business_number_id: number_id,
+        contact_id,
+        actor,
+        wa_id,
+        user_id,
+        ..
+    } = message;
+    let by_assent = Actor::parse(actor).is_some_and(|a| a.is_system());
+    if by_assent || !forwarding::config::exists(conn, number_id).await? {
         return Ok(());
     }
-    let Some(number) = numbers::by_id(conn, &number_id).await? else {
+    let Some(number) = numbers::by_id(conn, number_id).await? else {
         return Ok(());
     };
     let mut st = json!({
@@ -175,6 +188,13 @@ async fn forward(
     }
     let body =
         forwarding::meta_envelope(&number, &number.phone_number_id, json!({"statuses": [st]}));
-    forwarding::insert(conn, &number_id, Some(&contact_id), Kind::Status, &body).await?;
+    forwarding::insert(
+        conn,
+        number_id,
+        Some(contact_id.as_str()),
+        Kind::Status,
+        &body,
+    )
+    .await?;
     Ok(())
 }
