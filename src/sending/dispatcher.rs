@@ -127,7 +127,7 @@ async fn lane(
         };
         if prefetched {
             // Its lease ran while the batch before went out.
-            outbox::renew_batch(db, &claim_id, BATCH_LEASE).await?;
+            outbox::renew_batch(db, &number.id, &claim_id, BATCH_LEASE).await?;
         }
         let half = batch.len() / 2;
         for (i, message) in batch.into_iter().enumerate() {
@@ -138,7 +138,7 @@ async fn lane(
                 }));
             }
             if *stop.borrow() {
-                outbox::release_batch(db, &claim_id).await?;
+                outbox::release_batch(db, &number.id, &claim_id).await?;
                 break 'lane;
             }
             if renewed.elapsed() >= RENEW_EVERY {
@@ -146,7 +146,7 @@ async fn lane(
                     tracing::warn!(number = %number.phone_number_id, "dispatch lane lost its lease");
                     break 'lane;
                 }
-                outbox::renew_batch(db, &claim_id, BATCH_LEASE).await?;
+                outbox::renew_batch(db, &number.id, &claim_id, BATCH_LEASE).await?;
                 renewed = Instant::now();
             }
             bucket.take().await;
@@ -170,7 +170,7 @@ async fn lane(
     if let Some(claiming) = next.take()
         && let Some(ahead) = claiming.await??.first()
     {
-        outbox::release_batch(db, &ahead.claim_id).await?;
+        outbox::release_batch(db, &number.id, &ahead.claim_id).await?;
     }
     while sends.join_next().await.is_some() {}
     drop(outcomes);

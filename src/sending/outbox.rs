@@ -126,20 +126,32 @@ pub async fn claim_batch(
 }
 
 /// Extends the lease of every message of a batch still in flight.
-pub async fn renew_batch(db: &Db, claim_id: &str, lease: Duration) -> anyhow::Result<()> {
-    db.write_one(
+pub async fn renew_batch(
+    db: &Db,
+    business_number_id: &str,
+    claim_id: &str,
+    lease: Duration,
+) -> anyhow::Result<()> {
+    batch_write(
+        db,
+        business_number_id,
         sqlx::query("UPDATE messages SET lease_until = $1 WHERE claim_id = $2 AND dispatch_state = 'in_flight'")
             .bind(now_ms() + lease.as_millis() as i64)
             .bind(claim_id),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Puts back what a batch did not get to send (a stop): queued again, due now,
 /// and its claim not counted as an attempt.
-pub async fn release_batch(db: &Db, claim_id: &str) -> anyhow::Result<()> {
-    db.write_one(
+pub async fn release_batch(
+    db: &Db,
+    business_number_id: &str,
+    claim_id: &str,
+) -> anyhow::Result<()> {
+    batch_write(
+        db,
+        business_number_id,
         sqlx::query(
             "UPDATE messages SET dispatch_state = 'queued', lease_until = NULL, attempts = attempts - 1, \
              next_attempt_at = $1 WHERE claim_id = $2 AND dispatch_state = 'in_flight'",
@@ -147,7 +159,20 @@ pub async fn release_batch(db: &Db, claim_id: &str) -> anyhow::Result<()> {
         .bind(now_ms())
         .bind(claim_id),
     )
-    .await?;
+    .await
+}
+
+/// A change to a whole batch, made under the number's lock like the batch's
+/// outcomes (`deliver`): on PostgreSQL, updating the same rows from two
+/// transactions at once, in different orders, would deadlock.
+async fn batch_write(
+    db: &Db,
+    business_number_id: &str,
+    statement: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+) -> anyhow::Result<()> {
+    let mut w = db.write_for(business_number_id).await?;
+    statement.execute(&mut *w).await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -26,3 +26,4 @@ mod suppressed;
 mod templates;
 mod validation;
 mod webhooks;
+mod writes;
