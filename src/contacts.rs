@@ -142,17 +142,23 @@ pub async fn get_or_create(
         Recipient::Phone(p) => (Some(p.wa_id()), None),
         Recipient::User(u) => (None, Some(u.as_str())),
     };
-    sqlx::query(
+    // The new row comes back with the insert: a new person costs no third read.
+    let sql = format!(
         "INSERT INTO contacts (id, business_number_id, wa_id, user_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(new_id())
-    .bind(business_number_id)
-    .bind(wa_id)
-    .bind(user_id)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
+         ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+    );
+    let created: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(new_id())
+        .bind(business_number_id)
+        .bind(wa_id)
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(created) = created {
+        return Ok(Contact::from(created));
+    }
+    // Someone else created the person meanwhile (another instance, on PostgreSQL).
     find(conn, business_number_id, who)
         .await?
         .ok_or_else(|| anyhow::anyhow!("contact vanished right after it was created"))
