@@ -2,9 +2,10 @@
 //! This table holds the personal data the ledger's events point to by `id` only,
 //! and this module is the only one that writes it.
 
-use crate::db::{new_id, now_ms};
+use crate::db::{ROWS_PER_STATEMENT, new_id, now_ms, value_list, value_rows};
 use crate::domain::{CategoryList, Locale, Recipient};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct Contact {
@@ -135,33 +136,150 @@ pub async fn get_or_create(
     business_number_id: &str,
     who: &Recipient,
 ) -> anyhow::Result<Contact> {
-    if let Some(found) = find(conn, business_number_id, who).await? {
-        return Ok(found);
-    }
-    let (wa_id, user_id) = match who {
-        Recipient::Phone(p) => (Some(p.wa_id()), None),
-        Recipient::User(u) => (None, Some(u.as_str())),
-    };
-    // The new row comes back with the insert: a new person costs no third read.
-    let sql = format!(
-        "INSERT INTO contacts (id, business_number_id, wa_id, user_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
-    );
-    let created: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(new_id())
-        .bind(business_number_id)
-        .bind(wa_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(created) = created {
-        return Ok(Contact::from(created));
-    }
-    // Someone else created the person meanwhile (another instance, on PostgreSQL).
-    find(conn, business_number_id, who)
+    get_or_create_all(conn, business_number_id, &[who])
         .await?
-        .ok_or_else(|| anyhow::anyhow!("contact vanished right after it was created"))
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no contact came back for one asked"))
+}
+
+/// The column and value that name a person in `contacts`.
+fn key(who: &Recipient) -> (&'static str, &str) {
+    match who {
+        Recipient::Phone(p) => ("wa_id", p.wa_id()),
+        Recipient::User(u) => ("user_id", u.as_str()),
+    }
+}
+
+/// The number's contacts among `who`, in the same order (`None`: not known):
+/// one read for the phone numbers and one for the user ids, however many.
+pub async fn find_all(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    who: &[&Recipient],
+) -> anyhow::Result<Vec<Option<Contact>>> {
+    let mut found: HashMap<(&'static str, String), Contact> = HashMap::new();
+    for column in ["wa_id", "user_id"] {
+        let mut values: Vec<&str> = who
+            .iter()
+            .map(|w| key(w))
+            .filter(|(c, _)| *c == column)
+            .map(|(_, v)| v)
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        for chunk in values.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM contacts WHERE business_number_id = $1 AND {column} IN ({})",
+                value_list(2, chunk.len())
+            );
+            let mut read =
+                sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(business_number_id);
+            for v in chunk {
+                read = read.bind(*v);
+            }
+            for row in read.fetch_all(&mut *conn).await? {
+                let contact = Contact::from(row);
+                let value = match column {
+                    "wa_id" => contact.wa_id.clone(),
+                    _ => contact.user_id.clone(),
+                };
+                if let Some(value) = value {
+                    found.insert((column, value), contact);
+                }
+            }
+        }
+    }
+    Ok(who
+        .iter()
+        .map(|w| {
+            let (column, value) = key(w);
+            found.get(&(column, value.to_owned())).cloned()
+        })
+        .collect())
+}
+
+/// `get_or_create` for many people at once, in the same order: one read, and
+/// one insert for those not yet known.
+pub async fn get_or_create_all(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    who: &[&Recipient],
+) -> anyhow::Result<Vec<Contact>> {
+    let found = find_all(conn, business_number_id, who).await?;
+    complete(conn, business_number_id, who, found).await
+}
+
+/// The contacts of `who`, in order, from those already `found` (as `find_all`
+/// gives them), creating the rest: one insert for all of them.
+pub async fn complete(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    who: &[&Recipient],
+    found: Vec<Option<Contact>>,
+) -> anyhow::Result<Vec<Contact>> {
+    let mut missing: Vec<&Recipient> = who
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(w, _)| *w)
+        .collect();
+    if missing.is_empty() {
+        return Ok(found.into_iter().flatten().collect());
+    }
+    missing.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    missing.dedup_by(|a, b| key(a) == key(b));
+    let now = now_ms();
+    let mut created: HashMap<(&'static str, String), Contact> = HashMap::new();
+    for chunk in missing.chunks(ROWS_PER_STATEMENT) {
+        // The new rows come back with the insert: new people cost no second read.
+        let sql = format!(
+            "INSERT INTO contacts (id, business_number_id, wa_id, user_id, created_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING {COLUMNS}",
+            value_rows(1, chunk.len(), 5)
+        );
+        let mut insert = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+        for w in chunk {
+            let (wa_id, user_id) = match w {
+                Recipient::Phone(p) => (Some(p.wa_id()), None),
+                Recipient::User(u) => (None, Some(u.as_str())),
+            };
+            insert = insert
+                .bind(new_id())
+                .bind(business_number_id)
+                .bind(wa_id)
+                .bind(user_id)
+                .bind(now);
+        }
+        for row in insert.fetch_all(&mut *conn).await? {
+            let contact = Contact::from(row);
+            let named = match (&contact.wa_id, &contact.user_id) {
+                (Some(wa_id), _) => ("wa_id", wa_id.clone()),
+                (None, Some(user_id)) => ("user_id", user_id.clone()),
+                (None, None) => continue,
+            };
+            created.insert(named, contact);
+        }
+    }
+    let all: Option<Vec<Contact>> = who
+        .iter()
+        .zip(found)
+        .map(|(w, f)| {
+            f.or_else(|| {
+                let (column, value) = key(w);
+                created.get(&(column, value.to_owned())).cloned()
+            })
+        })
+        .collect();
+    if let Some(all) = all {
+        return Ok(all);
+    }
+    // Someone else (another instance, on PostgreSQL) created some of them
+    // meanwhile: read them back.
+    find_all(conn, business_number_id, who)
+        .await?
+        .into_iter()
+        .map(|c| c.ok_or_else(|| anyhow::anyhow!("contact vanished right after it was created")))
+        .collect()
 }
 
 /// The person wrote to us: the 24 h customer-service window starts again.

@@ -269,3 +269,50 @@ pub fn now_ms() -> i64 {
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// Rows one multi-row statement takes at most: at 17 values a row (a ledger
+/// event) its parameters stay well under either database's limit.
+pub const ROWS_PER_STATEMENT: usize = 500;
+
+/// The placeholders of a multi-row statement: `rows` groups of `columns`
+/// parameters, numbered from `$first`, as `($1, $2), ($3, $4)`. Statements that
+/// take many rows at once bind their values to these, never splice them in.
+pub fn value_rows(first: usize, rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(first + r * columns + c).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// The placeholders of an `IN (…)` list of `n` values from `$first`: `$3, $4`.
+pub fn value_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_value_once_in_order() {
+        assert_eq!(value_rows(1, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(value_rows(4, 1, 2), "($4, $5)");
+        assert_eq!(value_list(3, 2), "$3, $4");
+        assert_eq!(value_list(1, 1), "$1");
+    }
+}

@@ -101,4 +101,6 @@ pub struct Services {
     pub public_url: String,
     /// The jurisdiction consent receipts name, when the operator set one.
     pub jurisdiction: Option<String>,
+    /// The API's consent decisions, waiting to be recorded in groups.
+    pub consents: crate::recording::Queue,
 }

@@ -85,6 +85,7 @@ impl Application {
             http: forward_client(&settings.forward)?,
             public_url: settings.public_url(),
             jurisdiction,
+            consents: Default::default(),
         };
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

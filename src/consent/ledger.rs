@@ -4,7 +4,8 @@
 
 use super::chain::Chained;
 use super::event::{ConsentAction, Evidence, NewEvent, Source};
-use crate::db::{new_id, now_ms};
+use super::state::CategoryStatus;
+use crate::db::{ROWS_PER_STATEMENT, new_id, now_ms, value_rows};
 use crate::digest::sha256_hex;
 use crate::domain::Actor;
 use sqlx::{AnyConnection, Row};
@@ -117,91 +118,144 @@ impl TryFrom<StoredEvent> for RecordedEvent {
 pub(super) const EVENT_COLUMNS: &str = "seq, id, prev_hash, hash, created_at, business_number_id, subject_id, category, \
      action, source, source_ref, notice_version, notice_sha256, language, actor, confirmation_template, evidence_sha256";
 
-/// Appends one event inside the caller's write transaction. The first statement
-/// takes the chain head's row lock (PostgreSQL) or the write lock (SQLite), so
-/// concurrent writers on any number of instances line up into one history.
+/// An appended event and the state of its category after it (`None` for an
+/// erasure, or a category the event left untouched and nothing set before).
+#[must_use = "queue the forward to the business: forwarding::consent_events"]
+pub struct Appended {
+    pub event: RecordedEvent,
+    pub state: Option<CategoryStatus>,
+}
+
+/// Appends one event inside the caller's write transaction (`append_all` of one).
 /// The business hears of it only if the caller queues the forward
 /// (`forwarding::consent_events`) in the same transaction.
 #[must_use = "queue the forward to the business: forwarding::consent_events"]
 pub async fn append(conn: &mut AnyConnection, event: NewEvent) -> anyhow::Result<RecordedEvent> {
+    append_all(conn, vec![event])
+        .await?
+        .pop()
+        .map(|a| a.event)
+        .ok_or_else(|| anyhow::anyhow!("an append of one event returned none"))
+}
+
+/// Appends events in the order given, inside the caller's write transaction,
+/// with a fixed number of statements however many there are: a group of
+/// decisions costs the database about what one does. The first statement takes
+/// the chain head's row lock (PostgreSQL) or the write lock (SQLite), so
+/// concurrent writers on any number of instances line up into one history.
+pub async fn append_all(
+    conn: &mut AnyConnection,
+    events: Vec<NewEvent>,
+) -> anyhow::Result<Vec<Appended>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = events.len() as i64;
     let head = sqlx::query(
-        "UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, created_at",
+        "UPDATE ledger_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, created_at",
     )
+    .bind(n)
     .fetch_one(&mut *conn)
     .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
+    let first_seq = head.try_get::<i64, _>("seq")? - n + 1;
+    let mut prev_hash: String = head.try_get("hash")?;
     // The ledger's clock never runs backwards, even when instances' clocks
     // differ: so seq order is time order, and a day is a range of seq.
     let created_at = now_ms().max(head.try_get("created_at")?);
 
-    let how = event.how;
-    let evidence_body = (!how.evidence.is_empty()).then(|| {
-        let nonce = hex::encode(rand::random::<[u8; 16]>());
-        serde_json::json!({ "nonce": nonce, "evidence": how.evidence }).to_string()
-    });
-    let mut stored = StoredEvent {
-        seq,
-        id: new_id(),
-        prev_hash,
-        hash: String::new(),
-        created_at,
-        business_number_id: event.business_number_id,
-        subject_id: event.subject_id,
-        category: event.category,
-        action: event.action.as_str().to_owned(),
-        source: how.source.as_str().to_owned(),
-        source_ref: how.source_ref,
-        notice_version: how.notice.as_ref().map(|n| n.version.clone()),
-        notice_sha256: how.notice.and_then(|n| n.sha256),
-        language: how.language.map(|l| l.as_str().to_owned()),
-        actor: Some(how.actor.to_string()),
-        confirmation_template: event.confirmation_template,
-        evidence_sha256: evidence_body.as_deref().map(|b| sha256_hex(b.as_bytes())),
-    };
-    stored.hash = stored.chained().hash();
+    let mut stored = Vec::with_capacity(events.len());
+    let mut evidence = Vec::new();
+    for (seq, event) in (first_seq..).zip(events) {
+        let how = event.how;
+        let evidence_body = (!how.evidence.is_empty()).then(|| {
+            let nonce = hex::encode(rand::random::<[u8; 16]>());
+            serde_json::json!({ "nonce": nonce, "evidence": how.evidence }).to_string()
+        });
+        let mut e = StoredEvent {
+            seq,
+            id: new_id(),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+            created_at,
+            business_number_id: event.business_number_id,
+            subject_id: event.subject_id,
+            category: event.category,
+            action: event.action.as_str().to_owned(),
+            source: how.source.as_str().to_owned(),
+            source_ref: how.source_ref,
+            notice_version: how.notice.as_ref().map(|n| n.version.clone()),
+            notice_sha256: how.notice.and_then(|n| n.sha256),
+            language: how.language.map(|l| l.as_str().to_owned()),
+            actor: Some(how.actor.to_string()),
+            confirmation_template: event.confirmation_template,
+            evidence_sha256: evidence_body.as_deref().map(|b| sha256_hex(b.as_bytes())),
+        };
+        e.hash = e.chained().hash();
+        prev_hash.clone_from(&e.hash);
+        if let Some(body) = evidence_body {
+            evidence.push((e.id.clone(), e.subject_id.clone(), body));
+        }
+        stored.push(e);
+    }
 
-    sqlx::query(
-        "INSERT INTO ledger_events (seq, id, prev_hash, hash, created_at, business_number_id, subject_id, category, \
-         action, source, source_ref, notice_version, notice_sha256, language, actor, confirmation_template, evidence_sha256) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(stored.seq)
-    .bind(&stored.id)
-    .bind(&stored.prev_hash)
-    .bind(&stored.hash)
-    .bind(stored.created_at)
-    .bind(&stored.business_number_id)
-    .bind(&stored.subject_id)
-    .bind(&stored.category)
-    .bind(&stored.action)
-    .bind(&stored.source)
-    .bind(&stored.source_ref)
-    .bind(&stored.notice_version)
-    .bind(&stored.notice_sha256)
-    .bind(&stored.language)
-    .bind(&stored.actor)
-    .bind(&stored.confirmation_template)
-    .bind(&stored.evidence_sha256)
-    .execute(&mut *conn)
-    .await?;
-    if let Some(body) = evidence_body {
-        sqlx::query("INSERT INTO ledger_evidence (event_id, subject_id, body) VALUES ($1, $2, $3)")
-            .bind(&stored.id)
-            .bind(&stored.subject_id)
-            .bind(body)
-            .execute(&mut *conn)
-            .await?;
+    for chunk in stored.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_events ({EVENT_COLUMNS}) VALUES {}",
+            value_rows(1, chunk.len(), 17)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            insert = insert
+                .bind(e.seq)
+                .bind(&e.id)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(e.created_at)
+                .bind(&e.business_number_id)
+                .bind(&e.subject_id)
+                .bind(&e.category)
+                .bind(&e.action)
+                .bind(&e.source)
+                .bind(&e.source_ref)
+                .bind(&e.notice_version)
+                .bind(&e.notice_sha256)
+                .bind(&e.language)
+                .bind(&e.actor)
+                .bind(&e.confirmation_template)
+                .bind(&e.evidence_sha256);
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    for chunk in evidence.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_evidence (event_id, subject_id, body) VALUES {}",
+            value_rows(1, chunk.len(), 3)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, subject, body) in chunk {
+            insert = insert.bind(id).bind(subject).bind(body);
+        }
+        insert.execute(&mut *conn).await?;
     }
     sqlx::query("UPDATE ledger_head SET hash = $1, created_at = $2 WHERE id = 1")
-        .bind(&stored.hash)
-        .bind(stored.created_at)
+        .bind(&prev_hash)
+        .bind(created_at)
         .execute(&mut *conn)
         .await?;
-    let recorded = RecordedEvent::try_from(stored)?;
-    let moved = super::states::note(conn, &recorded).await?;
-    super::tally::note(conn, &moved, &recorded).await?;
-    Ok(recorded)
+    let recorded = stored
+        .into_iter()
+        .map(RecordedEvent::try_from)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let noted = super::states::note_all(conn, &recorded).await?;
+    super::tally::note_all(conn, &recorded, &noted).await?;
+    Ok(recorded
+        .into_iter()
+        .zip(noted)
+        .map(|(event, noted)| Appended {
+            event,
+            state: noted.state,
+        })
+        .collect())
 }
 
 /// Every event of one person, oldest first.

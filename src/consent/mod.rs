@@ -24,8 +24,8 @@ mod verify;
 pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFormat, export};
 pub use ledger::{
-    RecordedEvent, append, events_for_subject, evidence_for_subject, forget_evidence, latest,
-    page_for_subject,
+    Appended, RecordedEvent, append, append_all, events_for_subject, evidence_for_subject,
+    forget_evidence, latest, page_for_subject,
 };
 pub use read::{ConsentRecord, read};
 pub use search::LedgerFilter;

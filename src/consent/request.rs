@@ -3,13 +3,11 @@
 //! preference center and staff, which reuse them.
 
 use super::event::{ConsentAction, Notice};
-use super::state::ConsentState;
-use crate::categories;
-use crate::contacts::Contact;
+use super::state::{CategoryStatus, ConsentState};
+use crate::categories::Category;
 use crate::digest::{is_sha256_hex, sha256_hex};
 use crate::domain::{CategoryName, TemplateName};
-use crate::message_templates as templates;
-use sqlx::AnyConnection;
+use crate::message_templates::Template;
 
 /// A request that breaks a rule, named by the field to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,46 +73,35 @@ impl Notice {
 }
 
 /// The category must exist; the message lists those that do.
-pub async fn known_category(
-    conn: &mut AnyConnection,
-    name: &CategoryName,
-) -> anyhow::Result<Result<(), Refused>> {
-    if categories::find(conn, name).await?.is_some() {
-        return Ok(Ok(()));
+pub fn known_category(known: &[Category], name: &CategoryName) -> Result<(), Refused> {
+    if known.iter().any(|c| c.name == *name) {
+        return Ok(());
     }
-    let known: Vec<String> = categories::all(conn)
-        .await?
-        .into_iter()
-        .map(|c| c.name.to_string())
-        .collect();
-    Ok(Err(refused(
+    let names: Vec<&str> = known.iter().map(|c| c.name.as_str()).collect();
+    Err(refused(
         "category",
-        format!("unknown category \"{name}\"; known: {}", known.join(", ")),
-    )))
+        format!("unknown category \"{name}\"; known: {}", names.join(", ")),
+    ))
 }
 
 /// A double opt-in names the one template that may confirm it: only on a grant,
-/// and a template of this number mapped to that category.
-pub async fn confirmation_template(
-    conn: &mut AnyConnection,
-    business_number_id: &str,
+/// and a template of the number (`templates`) mapped to that category.
+pub fn confirmation_template(
+    templates: &[Template],
     action: ConsentAction,
     category: &CategoryName,
     template: &TemplateName,
-) -> anyhow::Result<Result<(), Refused>> {
+) -> Result<(), Refused> {
     if action != ConsentAction::Granted {
-        return Ok(Err(refused(
+        return Err(refused(
             "confirmation_template",
             "only goes with action grant",
-        )));
+        ));
     }
-    let mapped = templates::list(conn, business_number_id)
-        .await?
-        .iter()
-        .any(|t| {
-            t.name == template.as_str() && t.consent_category.as_deref() == Some(category.as_str())
-        });
-    Ok(if mapped {
+    let mapped = templates.iter().any(|t| {
+        t.name == template.as_str() && t.consent_category.as_deref() == Some(category.as_str())
+    });
+    if mapped {
         Ok(())
     } else {
         Err(refused(
@@ -123,27 +110,23 @@ pub async fn confirmation_template(
                 "no template \"{template}\" mapped to category \"{category}\" is registered for this number"
             ),
         ))
-    })
+    }
 }
 
-/// A confirmation completes a pending double opt-in, and nothing else.
-pub async fn confirmable(
-    conn: &mut AnyConnection,
-    contact: &Contact,
+/// A confirmation completes a pending double opt-in, and nothing else: `current`
+/// is the category's state for the person (`None`: nothing, or nobody yet).
+pub fn confirmable(
+    current: Option<&CategoryStatus>,
     category: &CategoryName,
-) -> anyhow::Result<Result<(), Refused>> {
-    let states = super::states::of_subject(conn, &contact.id).await?;
-    let pending = states
-        .get(category.as_str())
-        .is_some_and(|s| s.state == ConsentState::Pending);
-    Ok(if pending {
+) -> Result<(), Refused> {
+    if current.is_some_and(|s| s.state == ConsentState::Pending) {
         Ok(())
     } else {
         Err(refused(
             "action",
             format!("there is no pending opt-in for \"{category}\" to confirm"),
         ))
-    })
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::event::{ConsentAction, Source};
 use super::ledger::{EVENT_COLUMNS, RecordedEvent, StoredEvent};
 use super::state::{CategoryStatus, ConsentState, derive_states, step};
-use crate::db::Db;
+use crate::db::{Db, ROWS_PER_STATEMENT, value_list, value_rows};
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 
@@ -75,55 +75,138 @@ pub struct Moved {
     pub is: ConsentState,
 }
 
-/// Moves the stored state on by one appended event (same transaction), and says
-/// which categories changed state.
-pub(super) async fn note(
+/// The states of many people, keyed by (person, category): one read per
+/// `ROWS_PER_STATEMENT` people.
+pub async fn of_subjects(
     conn: &mut AnyConnection,
-    e: &RecordedEvent,
-) -> anyhow::Result<Vec<Moved>> {
-    if e.action == ConsentAction::Erased {
-        let before = of_subject(conn, &e.subject_id).await?;
-        sqlx::query(
-            "UPDATE consent_states SET state = 'none', since = $1, pending_template = NULL, source = $2, \
-             source_ref = NULL WHERE subject_id = $3",
-        )
-        .bind(e.created_at)
-        .bind(e.source.as_str())
-        .bind(&e.subject_id)
-        .execute(&mut *conn)
-        .await?;
-        return Ok(before
-            .into_iter()
-            .filter(|(_, s)| s.state != ConsentState::None)
-            .map(|(category, s)| Moved {
-                category,
-                was: Some(s.state),
-                is: ConsentState::None,
-            })
-            .collect());
+    subjects: &[&str],
+) -> anyhow::Result<BTreeMap<(String, String), CategoryStatus>> {
+    let mut subjects = subjects.to_vec();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let mut states = BTreeMap::new();
+    for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT subject_id, {COLUMNS} FROM consent_states WHERE subject_id IN ({})",
+            value_list(1, chunk.len())
+        );
+        let mut read = sqlx::query_as::<_, SubjectRow>(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            read = read.bind(*s);
+        }
+        for row in read.fetch_all(&mut *conn).await? {
+            if let Some((category, status)) = row.row.status() {
+                states.insert((row.subject_id, category), status);
+            }
+        }
     }
-    let current = of_category(conn, &e.subject_id, &e.category).await?;
-    let Some(next) = step(current.as_ref(), e) else {
-        return Ok(Vec::new());
-    };
-    write(
-        conn,
-        &e.business_number_id,
-        &e.subject_id,
-        &e.category,
-        &next,
-    )
-    .await?;
-    let was = current.map(|c| c.state);
-    Ok(if was == Some(next.state) {
-        Vec::new()
-    } else {
-        vec![Moved {
-            category: e.category.clone(),
-            was,
-            is: next.state,
-        }]
-    })
+    Ok(states)
+}
+
+/// What one appended event did to the stored states.
+#[derive(Debug, Clone, Default)]
+pub struct Noted {
+    /// The categories whose state it changed.
+    pub moved: Vec<Moved>,
+    /// Its category's state after it (`None` after an erasure).
+    pub state: Option<CategoryStatus>,
+}
+
+/// Moves the stored states on by appended events, in their order (same
+/// transaction): one read of their people's states, one write of those that
+/// changed, however many events there are.
+pub(super) async fn note_all(
+    conn: &mut AnyConnection,
+    events: &[RecordedEvent],
+) -> anyhow::Result<Vec<Noted>> {
+    let subjects: Vec<&str> = events.iter().map(|e| e.subject_id.as_str()).collect();
+    let mut states = of_subjects(conn, &subjects).await?;
+    let mut changed: BTreeMap<(String, String), &str> = BTreeMap::new();
+    let mut noted = Vec::with_capacity(events.len());
+    for e in events {
+        let mut moved = Vec::new();
+        if e.action == ConsentAction::Erased {
+            for ((subject, category), s) in
+                states.range_mut((e.subject_id.clone(), String::new())..)
+            {
+                if *subject != e.subject_id {
+                    break;
+                }
+                if s.state != ConsentState::None {
+                    moved.push(Moved {
+                        category: category.clone(),
+                        was: Some(s.state),
+                        is: ConsentState::None,
+                    });
+                }
+                *s = CategoryStatus {
+                    state: ConsentState::None,
+                    since: e.created_at,
+                    pending_template: None,
+                    source: Some(e.source),
+                    source_ref: None,
+                };
+                changed.insert((subject.clone(), category.clone()), &e.business_number_id);
+            }
+            noted.push(Noted { moved, state: None });
+            continue;
+        }
+        let key = (e.subject_id.clone(), e.category.clone());
+        let current = states.get(&key);
+        if let Some(next) = step(current, e) {
+            let was = current.map(|c| c.state);
+            if was != Some(next.state) {
+                moved.push(Moved {
+                    category: e.category.clone(),
+                    was,
+                    is: next.state,
+                });
+            }
+            states.insert(key.clone(), next);
+            changed.insert(key.clone(), &e.business_number_id);
+        }
+        noted.push(Noted {
+            moved,
+            state: states.get(&key).cloned(),
+        });
+    }
+    let rows: Vec<_> = changed
+        .iter()
+        .filter_map(|(key, number)| Some((key, *number, states.get(key)?)))
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{UPSERT_HEAD} {} {UPSERT_TAIL}",
+            value_rows(1, chunk.len(), 8)
+        );
+        let mut upsert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((subject, category), number, s) in chunk {
+            upsert = upsert
+                .bind(subject)
+                .bind(category)
+                .bind(*number)
+                .bind(s.state.as_str())
+                .bind(s.since)
+                .bind(&s.pending_template)
+                .bind(s.source.map(Source::as_str))
+                .bind(&s.source_ref);
+        }
+        upsert.execute(&mut *conn).await?;
+    }
+    Ok(noted)
+}
+
+const UPSERT_HEAD: &str = "INSERT INTO consent_states (subject_id, category, business_number_id, state, since, \
+     pending_template, source, source_ref) VALUES";
+const UPSERT_TAIL: &str = "ON CONFLICT (subject_id, category) DO UPDATE SET state = excluded.state, \
+     since = excluded.since, pending_template = excluded.pending_template, source = excluded.source, \
+     source_ref = excluded.source_ref";
+
+#[derive(sqlx::FromRow)]
+struct SubjectRow {
+    subject_id: String,
+    #[sqlx(flatten)]
+    row: Row,
 }
 
 async fn write(
@@ -133,22 +216,18 @@ async fn write(
     category: &str,
     s: &CategoryStatus,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO consent_states (subject_id, category, business_number_id, state, since, pending_template, source, \
-         source_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (subject_id, category) DO UPDATE SET \
-         state = excluded.state, since = excluded.since, pending_template = excluded.pending_template, \
-         source = excluded.source, source_ref = excluded.source_ref",
-    )
-    .bind(subject_id)
-    .bind(category)
-    .bind(business_number_id)
-    .bind(s.state.as_str())
-    .bind(s.since)
-    .bind(&s.pending_template)
-    .bind(s.source.map(Source::as_str))
-    .bind(&s.source_ref)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!("{UPSERT_HEAD} {} {UPSERT_TAIL}", value_rows(1, 1, 8));
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(subject_id)
+        .bind(category)
+        .bind(business_number_id)
+        .bind(s.state.as_str())
+        .bind(s.since)
+        .bind(&s.pending_template)
+        .bind(s.source.map(Source::as_str))
+        .bind(&s.source_ref)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -6,9 +6,10 @@
 use super::event::ConsentAction;
 use super::ledger::RecordedEvent;
 use super::state::ConsentState;
-use super::states::Moved;
-use crate::db::Db;
+use super::states::Noted;
+use crate::db::{Db, ROWS_PER_STATEMENT, value_rows};
 use sqlx::AnyConnection;
+use std::collections::BTreeMap;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -17,37 +18,67 @@ pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// Counts `event`, and the people whose state it `moved` (from `states::note`).
-pub(super) async fn note(
+/// Counts appended events, and the people whose state they moved (`noted`,
+/// from `states::note_all`, one per event): summed here first, so the counts
+/// take two statements however many events there are.
+pub(super) async fn note_all(
     conn: &mut AnyConnection,
-    moved: &[Moved],
-    event: &RecordedEvent,
+    events: &[RecordedEvent],
+    noted: &[Noted],
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO ledger_days (day, business_number_id, category, action, events) VALUES ($1, $2, $3, $4, 1) \
-         ON CONFLICT (day, business_number_id, category, action) DO UPDATE SET events = ledger_days.events + 1",
-    )
-    .bind(day_of(event.created_at))
-    .bind(&event.business_number_id)
-    .bind(&event.category)
-    .bind(event.action.as_str())
-    .execute(&mut *conn)
-    .await?;
-    for m in moved {
-        for (state, by) in [(m.was, -1i64), (Some(m.is), 1)] {
-            if let Some(state) = state.filter(|s| *s != ConsentState::None) {
-                sqlx::query(
-                    "INSERT INTO consent_tallies (business_number_id, category, state, people) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (business_number_id, category, state) DO UPDATE SET people = consent_tallies.people + $4",
-                )
-                .bind(&event.business_number_id)
-                .bind(&m.category)
-                .bind(state.as_str())
-                .bind(by)
-                .execute(&mut *conn)
-                .await?;
+    let mut days: BTreeMap<(i64, &str, &str, &str), i64> = BTreeMap::new();
+    let mut people: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+    for (event, noted) in events.iter().zip(noted) {
+        *days
+            .entry((
+                day_of(event.created_at),
+                &event.business_number_id,
+                &event.category,
+                event.action.as_str(),
+            ))
+            .or_default() += 1;
+        for m in &noted.moved {
+            for (state, by) in [(m.was, -1i64), (Some(m.is), 1)] {
+                if let Some(state) = state.filter(|s| *s != ConsentState::None) {
+                    *people
+                        .entry((&event.business_number_id, &m.category, state.as_str()))
+                        .or_default() += by;
+                }
             }
         }
+    }
+    let days: Vec<_> = days.into_iter().collect();
+    for chunk in days.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_days (day, business_number_id, category, action, events) VALUES {} \
+             ON CONFLICT (day, business_number_id, category, action) \
+             DO UPDATE SET events = ledger_days.events + excluded.events",
+            value_rows(1, chunk.len(), 5)
+        );
+        let mut upsert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((day, number, category, action), events) in chunk {
+            upsert = upsert
+                .bind(*day)
+                .bind(*number)
+                .bind(*category)
+                .bind(*action)
+                .bind(*events);
+        }
+        upsert.execute(&mut *conn).await?;
+    }
+    let people: Vec<_> = people.into_iter().filter(|(_, by)| *by != 0).collect();
+    for chunk in people.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO consent_tallies (business_number_id, category, state, people) VALUES {} \
+             ON CONFLICT (business_number_id, category, state) \
+             DO UPDATE SET people = consent_tallies.people + excluded.people",
+            value_rows(1, chunk.len(), 4)
+        );
+        let mut upsert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((number, category, state), by) in chunk {
+            upsert = upsert.bind(*number).bind(*category).bind(*state).bind(*by);
+        }
+        upsert.execute(&mut *conn).await?;
     }
     Ok(())
 }

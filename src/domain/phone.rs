@@ -222,7 +222,7 @@ impl UserId {
 }
 
 /// Who a message goes to: a phone number or, for users known only by it, a BSUID.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Recipient {
     Phone(PhoneNumber),
     User(UserId),

@@ -7,10 +7,11 @@ pub mod target;
 pub mod worker;
 
 use crate::consent::{ConsentAction, RecordedEvent};
-use crate::db::{new_id, now_ms};
+use crate::db::{ROWS_PER_STATEMENT, new_id, now_ms, value_list, value_rows};
 use crate::numbers::BusinessNumber;
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// What a forward carries; names the `kind` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,19 +56,40 @@ pub(crate) async fn insert(
     kind: Kind,
     body: &Value,
 ) -> anyhow::Result<()> {
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO forwards (id, business_number_id, contact_id, kind, body, state, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+    insert_all(
+        conn,
+        &[(business_number_id, contact_id, kind, body.to_string())],
     )
-    .bind(new_id())
-    .bind(business_number_id)
-    .bind(contact_id)
-    .bind(kind.as_str())
-    .bind(body.to_string())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .await
+}
+
+/// Queues many forwards in one statement per `ROWS_PER_STATEMENT`, in order.
+async fn insert_all(
+    conn: &mut AnyConnection,
+    forwards: &[(&str, Option<&str>, Kind, String)],
+) -> anyhow::Result<()> {
+    let now = now_ms();
+    for chunk in forwards.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO forwards (id, business_number_id, contact_id, kind, body, state, attempts, \
+             next_attempt_at, created_at) VALUES {}",
+            value_rows(1, chunk.len(), 9)
+        );
+        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (number, contact, kind, body) in chunk {
+            statement = statement
+                .bind(new_id())
+                .bind(*number)
+                .bind(*contact)
+                .bind(kind.as_str())
+                .bind(body)
+                .bind("pending")
+                .bind(0i64)
+                .bind(now)
+                .bind(now);
+        }
+        statement.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -92,48 +114,82 @@ pub async fn consent_events(
     conn: &mut AnyConnection,
     events: &[RecordedEvent],
 ) -> anyhow::Result<()> {
-    for event in events {
-        consent_event(conn, event).await?;
-    }
-    Ok(())
-}
-
-async fn consent_event(conn: &mut AnyConnection, event: &RecordedEvent) -> anyhow::Result<()> {
-    if !config::exists(conn, &event.business_number_id).await? {
+    if events.is_empty() {
         return Ok(());
     }
-    let (wa_id, user_id) = crate::contacts::find_by_id(conn, &event.subject_id)
-        .await?
-        .map(|c| (c.wa_id, c.user_id))
-        .unwrap_or_default();
-    let phone_number_id = crate::numbers::by_id(conn, &event.business_number_id)
-        .await?
-        .map(|n| n.phone_number_id)
-        .ok_or_else(|| anyhow::anyhow!("a consent event of a number that does not exist"))?;
-    let body = json!({
-        "object": "assent",
-        "type": format!("consent.{}", event.action.as_str()),
-        "id": event.id,
-        "seq": event.seq,
-        "created_at": event.created_at,
-        "phone_number_id": phone_number_id,
-        "contact": {"id": event.subject_id, "wa_id": wa_id, "user_id": user_id},
-        "category": event.category,
-        "source": event.source.as_str(),
-        "source_ref": event.source_ref,
-        "notice": event.notice_version.as_ref().map(|v| json!({"version": v, "sha256": event.notice_sha256})),
-        "actor": event.actor.as_ref().map(ToString::to_string),
-        "hash": event.hash,
-    });
-    let contact_id = (event.action != ConsentAction::Erased).then_some(event.subject_id.as_str());
-    insert(
-        conn,
-        &event.business_number_id,
-        contact_id,
-        Kind::Consent,
-        &body,
-    )
-    .await
+    // Which of the events' numbers have a webhook, with their Meta ids; then the
+    // people those events are about: two reads however many events.
+    let mut numbers: Vec<&str> = events
+        .iter()
+        .map(|e| e.business_number_id.as_str())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let sql = format!(
+        "SELECT n.id, n.phone_number_id FROM business_numbers n \
+         JOIN webhook_configs w ON w.business_number_id = n.id WHERE n.id IN ({})",
+        value_list(1, numbers.len())
+    );
+    let mut read = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+    for n in &numbers {
+        read = read.bind(*n);
+    }
+    let hearing: HashMap<String, String> = read.fetch_all(&mut *conn).await?.into_iter().collect();
+    let told: Vec<&RecordedEvent> = events
+        .iter()
+        .filter(|e| hearing.contains_key(&e.business_number_id))
+        .collect();
+    if told.is_empty() {
+        return Ok(());
+    }
+    let mut subjects: Vec<&str> = told.iter().map(|e| e.subject_id.as_str()).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let mut people: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    for chunk in subjects.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, wa_id, user_id FROM contacts WHERE id IN ({})",
+            value_list(1, chunk.len())
+        );
+        let mut read =
+            sqlx::query_as::<_, (String, Option<String>, Option<String>)>(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            read = read.bind(*s);
+        }
+        for (id, wa_id, user_id) in read.fetch_all(&mut *conn).await? {
+            people.insert(id, (wa_id, user_id));
+        }
+    }
+    let forwards: Vec<_> = told
+        .into_iter()
+        .map(|event| {
+            let (wa_id, user_id) = people.get(&event.subject_id).cloned().unwrap_or_default();
+            let body = json!({
+                "object": "assent",
+                "type": format!("consent.{}", event.action.as_str()),
+                "id": event.id,
+                "seq": event.seq,
+                "created_at": event.created_at,
+                "phone_number_id": hearing[&event.business_number_id],
+                "contact": {"id": event.subject_id, "wa_id": wa_id, "user_id": user_id},
+                "category": event.category,
+                "source": event.source.as_str(),
+                "source_ref": event.source_ref,
+                "notice": event.notice_version.as_ref().map(|v| json!({"version": v, "sha256": event.notice_sha256})),
+                "actor": event.actor.as_ref().map(ToString::to_string),
+                "hash": event.hash,
+            });
+            let contact_id =
+                (event.action != ConsentAction::Erased).then_some(event.subject_id.as_str());
+            (
+                event.business_number_id.as_str(),
+                contact_id,
+                Kind::Consent,
+                body.to_string(),
+            )
+        })
+        .collect();
+    insert_all(conn, &forwards).await
 }
 
 /// A forward still owed to the business about a person.

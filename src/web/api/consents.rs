@@ -9,7 +9,7 @@ use crate::consent::{
     self, ConsentAction, Evidence, Notice, Provenance, RecordedEvent, Source, export::rfc3339,
 };
 use crate::domain::{CategoryName, Language, PhoneNumber, Recipient, TemplateName, UserId};
-use crate::recording::{self, Decision, RecordError};
+use crate::recording::{Decision, RecordError};
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,9 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     let req: ConsentRequest = body::json(payload).await?;
     let decision = decision(&req, &key)?;
-    let recorded = recording::record(&services.db, &key.number.id, decision)
+    let recorded = services
+        .consents
+        .record(&services.db, &key.number.id, decision)
         .await
         .map_err(|e| match e {
             RecordError::Refused(r) => ApiError::field(r.field, r.problem),

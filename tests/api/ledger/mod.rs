@@ -4,6 +4,7 @@
 
 mod erasure;
 mod export;
+mod groups;
 mod recording;
 mod states;
 mod tampering;

@@ -1,0 +1,246 @@
+//! Consent decisions from outside chat, recorded and told: each is checked against
+//! the consent rules, appended to the ledger and queued for the business's
+//! webhook, in one write transaction under the number's lock. The API and the
+//! import of existing consents record through here; forms, the preference
+//! center and staff will too. The API's decisions wait in a `Queue`, so that
+//! those that arrive together are recorded together.
+
+mod queue;
+
+pub use queue::Queue;
+
+use crate::categories::{self, Category};
+use crate::consent::request::{self, Refused};
+use crate::consent::{self, CategoryStatus, ConsentAction, NewEvent, Provenance, RecordedEvent};
+use crate::contacts::{self, Contact};
+use crate::domain::{CategoryName, Recipient, TemplateName};
+use crate::forwarding;
+use crate::message_templates::{self, Template};
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashSet};
+
+/// A decision about one person and one category, with how it came about.
+pub struct Decision {
+    pub who: Recipient,
+    pub category: CategoryName,
+    pub action: ConsentAction,
+    /// Double opt-in: consent stays `pending` until confirmed; only this template
+    /// may be sent meanwhile, once.
+    pub confirmation_template: Option<TemplateName>,
+    pub how: Provenance,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for RecordError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+pub struct Recorded {
+    pub event: RecordedEvent,
+    /// The category's state after the event.
+    pub state: Option<CategoryStatus>,
+}
+
+/// One decision, recorded inside the caller's write transaction, which must
+/// hold the number's lock (`Db::write_for`): for many decisions that commit
+/// together (a batch of an import). A refused decision writes nothing.
+pub async fn record_in(
+    tx: &mut AnyConnection,
+    business_number_id: &str,
+    d: Decision,
+) -> Result<Recorded, RecordError> {
+    record_all(tx, business_number_id, vec![d])
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("one decision recorded gave no outcome"))?
+        .map_err(RecordError::Refused)
+}
+
+/// Decisions about people of one number, checked and recorded in the order
+/// given, inside the caller's write transaction (which must hold the number's
+/// lock). Each has its own outcome: a refused one writes nothing and stops no
+/// other. The statements are a fixed few per round however many decisions
+/// there are; a round ends where a person's category comes up a second time, so
+/// that the second decision is checked against what the first did.
+pub async fn record_all(
+    tx: &mut AnyConnection,
+    business_number_id: &str,
+    decisions: Vec<Decision>,
+) -> anyhow::Result<Vec<Result<Recorded, Refused>>> {
+    let known = categories::all(tx).await?;
+    let templates = if decisions.iter().any(|d| d.confirmation_template.is_some()) {
+        message_templates::list(tx, business_number_id).await?
+    } else {
+        Vec::new()
+    };
+    let mut outcomes = Vec::with_capacity(decisions.len());
+    for round in rounds(decisions) {
+        outcomes.extend(record_round(tx, business_number_id, &known, &templates, round).await?);
+    }
+    Ok(outcomes)
+}
+
+/// Splits decisions, in order, into runs in which no (person, category)
+/// comes up twice.
+fn rounds(decisions: Vec<Decision>) -> Vec<Vec<Decision>> {
+    let mut rounds: Vec<Vec<Decision>> = Vec::new();
+    let mut seen: HashSet<(Recipient, CategoryName)> = HashSet::new();
+    for d in decisions {
+        let key = (d.who.clone(), d.category.clone());
+        if rounds.is_empty() || seen.contains(&key) {
+            rounds.push(Vec::new());
+            seen.clear();
+        }
+        seen.insert(key);
+        if let Some(round) = rounds.last_mut() {
+            round.push(d);
+        }
+    }
+    rounds
+}
+
+async fn record_round(
+    tx: &mut AnyConnection,
+    business_number_id: &str,
+    known: &[Category],
+    templates: &[Template],
+    round: Vec<Decision>,
+) -> anyhow::Result<Vec<Result<Recorded, Refused>>> {
+    let who: Vec<&Recipient> = round.iter().map(|d| &d.who).collect();
+    let found = contacts::find_all(tx, business_number_id, &who).await?;
+    let states = if round.iter().any(|d| d.action == ConsentAction::Confirmed) {
+        let ids: Vec<&str> = found.iter().flatten().map(|c| c.id.as_str()).collect();
+        consent::states::of_subjects(tx, &ids).await?
+    } else {
+        BTreeMap::new()
+    };
+    let checks: Vec<Result<(), Refused>> = round
+        .iter()
+        .zip(&found)
+        .map(|(d, contact)| {
+            request::known_category(known, &d.category)?;
+            if let Some(template) = &d.confirmation_template {
+                request::confirmation_template(templates, d.action, &d.category, template)?;
+            }
+            if d.action == ConsentAction::Confirmed {
+                let current = contact
+                    .as_ref()
+                    .and_then(|c| states.get(&(c.id.clone(), d.category.as_str().to_owned())));
+                request::confirmable(current, &d.category)?;
+            }
+            Ok(())
+        })
+        .collect();
+    let accepted: Vec<(&Decision, Option<Contact>)> = round
+        .iter()
+        .zip(found)
+        .zip(&checks)
+        .filter(|(_, check)| check.is_ok())
+        .map(|(pair, _)| pair)
+        .collect();
+    let (accepted_who, found): (Vec<&Recipient>, Vec<Option<Contact>>) =
+        accepted.iter().map(|(d, c)| (&d.who, c.clone())).unzip();
+    let people = contacts::complete(tx, business_number_id, &accepted_who, found).await?;
+    let events = accepted
+        .iter()
+        .zip(&people)
+        .map(|((d, _), person)| NewEvent {
+            business_number_id: business_number_id.to_owned(),
+            subject_id: person.id.clone(),
+            category: d.category.to_string(),
+            action: d.action,
+            confirmation_template: d.confirmation_template.as_ref().map(ToString::to_string),
+            how: d.how.clone(),
+        })
+        .collect();
+    let appended = consent::append_all(tx, events).await?;
+    let recorded: Vec<RecordedEvent> = appended.iter().map(|a| a.event.clone()).collect();
+    forwarding::consent_events(tx, &recorded).await?;
+    let mut appended = appended.into_iter();
+    checks
+        .into_iter()
+        .map(|check| match check {
+            Err(refused) => Ok(Err(refused)),
+            Ok(()) => appended
+                .next()
+                .map(|a| {
+                    Ok(Recorded {
+                        event: a.event,
+                        state: a.state,
+                    })
+                })
+                .ok_or_else(|| anyhow::anyhow!("an accepted decision was not appended")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::{Evidence, Source};
+    use crate::domain::{Actor, PhoneNumber};
+
+    fn decision(phone: &str, category: &str) -> Decision {
+        Decision {
+            who: Recipient::Phone(PhoneNumber::parse(phone).unwrap()),
+            category: CategoryName::parse(category).unwrap(),
+            action: ConsentAction::Granted,
+            confirmation_template: None,
+            how: Provenance {
+                source: Source::Api,
+                source_ref: None,
+                notice: None,
+                language: None,
+                actor: Actor::ApiKey("k".into()),
+                evidence: Evidence::default(),
+            },
+        }
+    }
+
+    fn shape(rounds: &[Vec<Decision>]) -> Vec<Vec<String>> {
+        rounds
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|d| format!("{:?}/{}", d.who, d.category))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_round_ends_where_a_persons_category_comes_up_again() {
+        let a = "+14155550101";
+        let b = "+14155550102";
+        let split = rounds(vec![
+            decision(a, "marketing"),
+            decision(b, "marketing"),
+            decision(a, "utility"),
+            decision(a, "marketing"),
+            decision(b, "utility"),
+            decision(a, "marketing"),
+        ]);
+        assert!(rounds(vec![]).is_empty());
+        assert_eq!(
+            shape(&split),
+            shape(&[
+                vec![
+                    decision(a, "marketing"),
+                    decision(b, "marketing"),
+                    decision(a, "utility")
+                ],
+                vec![decision(a, "marketing"), decision(b, "utility")],
+                vec![decision(a, "marketing")],
+            ])
+        );
+    }
+}
