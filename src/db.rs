@@ -37,6 +37,8 @@ pub struct Db {
     /// take its lock (`write_for`); other writes commit on their own.
     number_writers: Arc<Mutex<HashMap<String, Arc<group::Writer>>>>,
     options: AnyConnectOptions,
+    /// The runtime that opened the database: see `Db::spawn`.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Db {
@@ -71,15 +73,28 @@ impl Db {
             .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        let runtime = tokio::runtime::Handle::current();
         let writer = (backend == Backend::Sqlite)
-            .then(|| group::Writer::new(options.clone(), group::Hold::SqliteWriteLock));
+            .then(|| group::Writer::new(&runtime, options.clone(), group::Hold::SqliteWriteLock));
         Ok(Self {
             pool,
             backend,
             writer,
             number_writers: Arc::default(),
             options,
+            runtime,
         })
+    }
+
+    /// Starts a task that writes for many requests (a committer, a lane of
+    /// decisions) on the runtime that opened the database. Spawned from a
+    /// request, it would run on that web worker's thread and wait behind every
+    /// request queued there at each statement, slowing all it serves.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(task);
     }
 
     /// Begins a write transaction: the one way every write path starts, so how
@@ -126,6 +141,7 @@ impl Db {
                 .entry(business_number_id.to_owned())
                 .or_insert_with(|| {
                     group::Writer::new(
+                        &self.runtime,
                         self.options.clone(),
                         group::Hold::Number(business_number_id.to_owned()),
                     )

@@ -57,14 +57,18 @@ pub(super) struct State {
 }
 
 impl Writer {
-    pub(super) fn new(options: AnyConnectOptions, hold: Hold) -> Arc<Self> {
+    pub(super) fn new(
+        runtime: &tokio::runtime::Handle,
+        options: AnyConnectOptions,
+        hold: Hold,
+    ) -> Arc<Self> {
         let writer = Arc::new(Self {
             options,
             hold,
             state: Arc::new(Mutex::new(State::default())),
             pending: Arc::new(Notify::new()),
         });
-        tokio::spawn(committer(
+        runtime.spawn(committer(
             Arc::downgrade(&writer.state),
             writer.pending.clone(),
         ));

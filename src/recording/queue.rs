@@ -64,7 +64,7 @@ impl Queue {
             .entry(business_number_id.to_owned())
             .or_insert_with(|| {
                 let (send, receive) = mpsc::unbounded_channel();
-                tokio::spawn(writer(db.clone(), business_number_id.to_owned(), receive));
+                db.spawn(writer(db.clone(), business_number_id.to_owned(), receive));
                 send
             })
             .clone()
@@ -86,7 +86,14 @@ async fn writer(
             }
         }
         let (decisions, answers): (Vec<Decision>, Vec<Answer>) = batch.into_iter().unzip();
-        match write(&db, &business_number_id, decisions).await {
+        let started = std::time::Instant::now();
+        let written = write(&db, &business_number_id, decisions).await;
+        tracing::debug!(
+            decisions = answers.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "a group of consent decisions recorded"
+        );
+        match written {
             Ok(outcomes) => {
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(outcome.map_err(RecordError::Refused));
