@@ -83,7 +83,8 @@ async fn main() -> anyhow::Result<()> {
                 evidence: Default::default(),
             },
         };
-        assent::recording::record(&s.db, &number.id, decision)
+        s.consents
+            .record(&s.db, &number.id, decision)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -150,6 +150,22 @@ fn key(who: &Recipient) -> (&'static str, &str) {
     }
 }
 
+/// The id of the number's contact named by `who`, as a subquery for another
+/// statement: the number binds to `$1` and the returned value to `$2`. NULL,
+/// matching nothing, when nobody is known by it.
+pub fn id_subquery(who: &Recipient) -> (&'static str, &str) {
+    match key(who) {
+        ("wa_id", value) => (
+            "(SELECT id FROM contacts WHERE business_number_id = $1 AND wa_id = $2)",
+            value,
+        ),
+        (_, value) => (
+            "(SELECT id FROM contacts WHERE business_number_id = $1 AND user_id = $2)",
+            value,
+        ),
+    }
+}
+
 /// The number's contacts among `who`, in the same order (`None`: not known):
 /// one read for the phone numbers and one for the user ids, however many.
 pub async fn find_all(

@@ -319,29 +319,6 @@ pub async fn latest(
         .transpose()
 }
 
-/// A page of the person's events, newest first: at most `limit`, older than the
-/// event `before` (a `seq`) when given.
-pub async fn page_for_subject(
-    conn: &mut AnyConnection,
-    subject_id: &str,
-    before: Option<i64>,
-    limit: i64,
-) -> anyhow::Result<Vec<RecordedEvent>> {
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM ledger_events WHERE subject_id = $1 AND seq < $2 \
-         ORDER BY seq DESC LIMIT $3"
-    );
-    sqlx::query_as::<_, StoredEvent>(sqlx::AssertSqlSafe(sql))
-        .bind(subject_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(RecordedEvent::try_from)
-        .collect()
-}
-
 /// Deletes the person's evidence (erasure); the chain keeps only its hash.
 /// Returns how many events' evidence went.
 pub async fn forget_evidence(conn: &mut AnyConnection, subject_id: &str) -> anyhow::Result<u64> {

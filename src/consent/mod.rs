@@ -25,7 +25,7 @@ pub use event::{ConsentAction, Evidence, NewEvent, Notice, Provenance, Source};
 pub use export::{ExportFormat, export};
 pub use ledger::{
     Appended, RecordedEvent, append, append_all, events_for_subject, evidence_for_subject,
-    forget_evidence, latest, page_for_subject,
+    forget_evidence, latest,
 };
 pub use read::{ConsentRecord, read};
 pub use search::LedgerFilter;

@@ -51,6 +51,53 @@ pub async fn of_subject(
     Ok(rows.into_iter().filter_map(Row::status).collect())
 }
 
+/// Every category by name, with the state of the person a subquery names
+/// (`contacts::id_subquery`, its two values bound here): one read.
+pub async fn of_every_category(
+    conn: &mut AnyConnection,
+    person: &str,
+    business_number_id: &str,
+    who: &str,
+) -> anyhow::Result<Vec<(String, Option<CategoryStatus>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Joined {
+        name: String,
+        state: Option<String>,
+        since: Option<i64>,
+        pending_template: Option<String>,
+        source: Option<String>,
+        source_ref: Option<String>,
+    }
+    let sql = format!(
+        "SELECT c.name, s.state, s.since, s.pending_template, s.source, s.source_ref FROM categories c \
+         LEFT JOIN consent_states s ON s.category = c.name AND s.subject_id = {person} ORDER BY c.name"
+    );
+    let rows: Vec<Joined> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(business_number_id)
+        .bind(who)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|j| {
+            let status = match (j.state, j.since) {
+                (Some(state), Some(since)) => Row {
+                    category: String::new(),
+                    state,
+                    since,
+                    pending_template: j.pending_template,
+                    source: j.source,
+                    source_ref: j.source_ref,
+                }
+                .status()
+                .map(|(_, s)| s),
+                _ => None,
+            };
+            (j.name, status)
+        })
+        .collect())
+}
+
 /// One category's state.
 pub async fn of_category(
     conn: &mut AnyConnection,

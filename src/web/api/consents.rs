@@ -4,7 +4,6 @@
 use super::auth::ApiKey;
 use super::body;
 use super::error::ApiError;
-use crate::categories;
 use crate::consent::{
     self, ConsentAction, Evidence, Notice, Provenance, RecordedEvent, Source, export::rfc3339,
 };
@@ -217,13 +216,12 @@ pub async fn show(
     )
     .await?;
     let mut categories = serde_json::Map::new();
-    for c in categories::list(&services.db).await? {
-        let state = record
-            .states
-            .get(c.name.as_str())
+    for (name, state) in &record.states {
+        let state = state
+            .as_ref()
             .map(state_json)
             .unwrap_or(json!({"state": "none", "since": null}));
-        categories.insert(c.name.to_string(), state);
+        categories.insert(name.clone(), state);
     }
     let events: Vec<EventView> = record.events.iter().map(EventView::from).collect();
     let mut body = json!({ "categories": categories, "events": events });
