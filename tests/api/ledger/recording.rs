@@ -220,3 +220,57 @@ async fn invalid_consent_requests_are_refused_naming_the_field_and_append_nothin
     assert_eq!(app.count("ledger_events").await, events, "nothing appended");
     assert_eq!(app.count("contacts").await, contacts, "nobody stored");
 }
+
+#[tokio::test]
+async fn a_read_finds_a_person_by_user_id_and_names_every_category_for_someone_unknown() {
+    let app = TestApp::spawn().await;
+    let get = |query: (&'static str, &'static str)| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url("/api/v1/consents"))
+                .query(&[query])
+                .bearer_auth(&app.api_key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let user = "US.13491208655302741918";
+    let (status, body) = consent_body(
+        &app,
+        json!({"user_id": user, "category": "offers", "action": "grant"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    let known = get(("user_id", user)).await;
+    assert_eq!(known["user_id"], user);
+    assert_eq!(known["categories"]["offers"]["state"], "granted", "{known}");
+    assert_eq!(
+        known["categories"]["order_updates"]["state"], "none",
+        "{known}"
+    );
+    assert_eq!(known["events"].as_array().unwrap().len(), 1, "{known}");
+    assert_eq!(known["events"][0]["category"], "offers");
+
+    // Nobody by this number: every category, none of them given, no events.
+    let unknown = get(("phone", "+34699000111")).await;
+    let categories = unknown["categories"].as_object().unwrap();
+    let mut names: Vec<&str> = categories.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    let mut expected = CATEGORIES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(names, expected, "{unknown}");
+    assert!(
+        categories
+            .values()
+            .all(|c| c["state"] == "none" && c["since"].is_null()),
+        "{unknown}"
+    );
+    assert_eq!(unknown["events"], json!([]));
+    assert!(unknown.get("events_before").is_none(), "{unknown}");
+}
