@@ -64,7 +64,7 @@ pub(crate) async fn insert(
 }
 
 /// Queues many forwards in one statement per `ROWS_PER_STATEMENT`, in order.
-async fn insert_all(
+pub(crate) async fn insert_all(
     conn: &mut AnyConnection,
     forwards: &[(&str, Option<&str>, Kind, String)],
 ) -> anyhow::Result<()> {

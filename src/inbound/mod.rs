@@ -9,6 +9,7 @@ pub mod intake;
 mod process;
 pub mod received;
 pub mod redaction;
+mod statuses;
 pub mod store;
 pub mod texts;
 pub mod worker;

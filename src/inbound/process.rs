@@ -2,17 +2,17 @@
 //! a business number, then by field and by which array it carries. Anything
 //! unknown is logged and skipped, never an error.
 
+use super::statuses::{self, Reported};
 use super::{conversation, store};
 use crate::consent::{Evidence, signals};
 use crate::contacts::{self, InboundIdentity};
 use crate::forwarding;
 use crate::number_quality::{self, QualityUpdate};
 use crate::numbers::{self, BusinessNumber};
-use crate::sending::{outbox, statuses};
 use crate::services::Services;
 use serde_json::Value;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// A status named a message we do not know (yet).
     pub unmatched_statuses: bool,
@@ -90,11 +90,20 @@ pub async fn payload(s: &Services, payload_id: &str, body: &str) -> anyhow::Resu
                     for m in items(&value["messages"]) {
                         out.personal_unattributed |= !change.message(m).await?;
                     }
-                    for st in items(&value["statuses"]) {
-                        if !change.status(st).await? {
-                            out.unmatched_statuses = true;
-                            out.personal_unattributed = true;
-                        }
+                    let listed: Vec<&Value> = items(&value["statuses"]).collect();
+                    let reported: Vec<Reported> =
+                        listed.iter().filter_map(|st| Reported::parse(st)).collect();
+                    if reported.len() < listed.len() {
+                        out.unmatched_statuses = true;
+                        out.personal_unattributed = true;
+                    }
+                    if !reported.is_empty() {
+                        let recorded = statuses::record(s, &number, &[(payload_id, &reported)])
+                            .await?
+                            .pop()
+                            .unwrap_or_default();
+                        out.unmatched_statuses |= recorded.unmatched_statuses;
+                        out.personal_unattributed |= recorded.personal_unattributed;
                     }
                     for e in items(&value["errors"]) {
                         tracing::warn!(
@@ -193,34 +202,6 @@ impl WebhookChange<'_> {
         let contact = contacts::from_inbound(&mut tx, &self.number.id, &who).await?;
         store::link(&mut tx, self.payload_id, &contact.id).await?;
         tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Returns false when the status names no message of ours.
-    async fn status(&self, st: &Value) -> anyhow::Result<bool> {
-        let (Some(provider_id), Some(status)) = (st["id"].as_str(), st["status"].as_str()) else {
-            return Ok(false);
-        };
-        let error = items(&st["errors"]).next().map(|e| {
-            (
-                e["code"].as_i64().unwrap_or(0),
-                e["title"]
-                    .as_str()
-                    .unwrap_or("")
-                    .chars()
-                    .take(200)
-                    .collect::<String>(),
-            )
-        });
-        // One write for the status and the payload's tie to the person.
-        let mut w = self.s.db.write_for(&self.number.id).await?;
-        let found = outbox::by_provider_id(&mut w, &self.number.id, provider_id).await?;
-        let Some((message_id, contact_id)) = found else {
-            return Ok(false);
-        };
-        statuses::record_in(&mut w, &message_id, status, error).await?;
-        store::link(&mut w, self.payload_id, &contact_id).await?;
-        w.commit().await?;
         Ok(true)
     }
 

@@ -2,8 +2,9 @@
 //! worker with a lease (so a crash or restart only delays processing), deleted with
 //! the people they speak of.
 
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, ROWS_PER_STATEMENT, new_id, now_ms, value_list, value_rows};
 use crate::jobs::{self, Queue};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Stores a verified payload; false when the very same bytes were stored before
@@ -72,28 +73,51 @@ pub enum Settled {
 
 /// Records what became of a batch of claimed payloads, in one write.
 pub async fn settle(db: &Db, batch: &[(&Claimed, Settled)]) -> anyhow::Result<()> {
+    // Done ones by their claim: one statement for all those kept, one for all
+    // those deleted; a retry has its own time and reason.
+    let mut kept: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut dropped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut w = db.write().await?;
     for (job, settled) in batch {
-        let statement = match settled {
-            Settled::Done { keep: true } => sqlx::query(
-                "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE id = $1 AND claim_id = $2",
-            )
-            .bind(&job.id)
-            .bind(&job.claim_id),
+        match settled {
+            Settled::Done { keep: true } => kept.entry(&job.claim_id).or_default().push(&job.id),
             Settled::Done { keep: false } => {
-                sqlx::query("DELETE FROM webhook_payloads WHERE id = $1 AND claim_id = $2")
-                    .bind(&job.id)
-                    .bind(&job.claim_id)
+                dropped.entry(&job.claim_id).or_default().push(&job.id)
             }
-            Settled::Retry { at, why } => sqlx::query(
-                "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND claim_id = $4",
-            )
-            .bind(*at)
-            .bind(why.clone())
-            .bind(&job.id)
-            .bind(&job.claim_id),
-        };
-        statement.execute(&mut *w).await?;
+            Settled::Retry { at, why } => {
+                sqlx::query(
+                    "UPDATE webhook_payloads SET next_attempt_at = $1, lease_until = NULL, last_error = $2 \
+                     WHERE id = $3 AND claim_id = $4",
+                )
+                .bind(*at)
+                .bind(why.clone())
+                .bind(&job.id)
+                .bind(&job.claim_id)
+                .execute(&mut *w)
+                .await?;
+            }
+        }
+    }
+    for (done, statement) in [
+        (
+            kept,
+            "UPDATE webhook_payloads SET state = 'done', lease_until = NULL, last_error = NULL WHERE",
+        ),
+        (dropped, "DELETE FROM webhook_payloads WHERE"),
+    ] {
+        for (claim, ids) in done {
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "{statement} claim_id = $1 AND id IN ({})",
+                    value_list(2, chunk.len())
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(claim);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *w).await?;
+            }
+        }
     }
     w.commit().await?;
     Ok(())
@@ -105,12 +129,27 @@ pub async fn link(
     payload_id: &str,
     contact_id: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO webhook_payload_contacts (payload_id, contact_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(payload_id)
-    .bind(contact_id)
-    .execute(&mut *conn)
-    .await?;
+    link_all(conn, &[(payload_id, contact_id)]).await
+}
+
+/// Ties payloads to contacts they speak of: (payload, contact) pairs.
+pub async fn link_all(
+    conn: &mut sqlx::AnyConnection,
+    links: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    let mut links = links.to_vec();
+    links.sort_unstable();
+    links.dedup();
+    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO webhook_payload_contacts (payload_id, contact_id) VALUES {} ON CONFLICT DO NOTHING",
+            value_rows(1, chunk.len(), 2)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (payload, contact) in chunk {
+            insert = insert.bind(*payload).bind(*contact);
+        }
+        insert.execute(&mut *conn).await?;
+    }
     Ok(())
 }

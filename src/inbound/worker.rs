@@ -6,10 +6,13 @@
 //! by side (`batch`), so one number's thousands of statuses a second do not
 //! wait on one another's commits.
 
+use super::process::Outcome;
+use super::statuses::{self, Reported, StatusesOnly};
 use super::store::{Claimed, Settled};
 use super::{batch, process, store};
 use crate::db::now_ms;
 use crate::jobs;
+use crate::numbers;
 use crate::services::Services;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,8 +55,46 @@ pub async fn process_due(services: &Services) -> anyhow::Result<bool> {
         .iter()
         .map(|job| batch::subjects(&job.id, &job.body))
         .collect();
-    let mut waiting = batch::chains(&subjects).into_iter();
+    // People whose payloads only report statuses have them recorded together,
+    // one write per number; everyone else's go one by one, in their chains.
+    let mut only: Vec<Option<StatusesOnly>> = jobs
+        .iter()
+        .map(|job| statuses::statuses_only(&job.body))
+        .collect();
+    let mut chains = Vec::new();
+    let mut together: Vec<usize> = Vec::new();
+    for chain in batch::chains(&subjects) {
+        if chain.iter().all(|&i| only[i].is_some()) {
+            together.extend(chain);
+        } else {
+            chains.push(chain);
+        }
+    }
+    together.sort_unstable();
+    let mut by_number: Vec<(String, Vec<(usize, Vec<Reported>)>)> = Vec::new();
+    for i in together {
+        let Some(StatusesOnly {
+            phone_number_id,
+            statuses,
+        }) = only[i].take()
+        else {
+            continue;
+        };
+        match by_number.iter_mut().find(|(n, _)| *n == phone_number_id) {
+            Some((_, payloads)) => payloads.push((i, statuses)),
+            None => by_number.push((phone_number_id, vec![(i, statuses)])),
+        }
+    }
     let mut running = JoinSet::new();
+    for (number, payloads) in by_number {
+        running.spawn(process_statuses(
+            services.clone(),
+            jobs.clone(),
+            number,
+            payloads,
+        ));
+    }
+    let mut waiting = chains.into_iter();
     let mut settled: Vec<(usize, Settled)> = Vec::with_capacity(jobs.len());
     loop {
         while running.len() < SIDE_BY_SIDE
@@ -92,33 +133,87 @@ async fn process_chain(
             out.push((i, Settled::Retry { at, why }));
             continue;
         }
-        let settled = match process::payload(&services, &job.id, &job.body).await {
-            Ok(outcome)
-                if outcome.unmatched_statuses
-                    && now_ms() - job.received_at < UNMATCHED_PATIENCE_MS =>
-            {
-                Settled::Retry {
-                    at: now_ms() + 2_000,
-                    why: "a status named a message not yet known".to_owned(),
-                }
-            }
-            Ok(outcome) => Settled::Done {
-                keep: !outcome.personal_unattributed,
-            },
-            Err(e) => {
-                let delay = jobs::backoff(
-                    Duration::from_secs(2),
-                    Duration::from_secs(600),
-                    job.attempts,
-                );
-                let why = format!("{e:#}");
-                tracing::warn!(payload = %job.id, attempt = job.attempts, error = %why, "webhook payload will be processed again");
-                let at = now_ms() + delay.as_millis() as i64;
-                held = Some(at);
-                Settled::Retry { at, why }
-            }
-        };
+        let processed = process::payload(&services, &job.id, &job.body).await;
+        let failed = processed.is_err();
+        let settled = settled(job, processed);
+        if failed && let Settled::Retry { at, .. } = &settled {
+            held = Some(*at);
+        }
         out.push((i, settled));
     }
     out
+}
+
+/// Records the statuses of payloads about one number (`statuses::record`) in
+/// one write; a failure retries them all.
+async fn process_statuses(
+    services: Services,
+    jobs: Arc<Vec<Claimed>>,
+    phone_number_id: String,
+    payloads: Vec<(usize, Vec<Reported>)>,
+) -> Vec<(usize, Settled)> {
+    let recorded = async {
+        let mut conn = services.db.pool.acquire().await?;
+        let number = numbers::by_phone_number_id(&mut conn, &phone_number_id).await?;
+        drop(conn);
+        let Some(number) = number else {
+            tracing::info!("statuses for no number of ours: acknowledged, not processed");
+            // Personal data tied to nobody: not kept.
+            return Ok(vec![
+                Outcome {
+                    personal_unattributed: true,
+                    ..Outcome::default()
+                };
+                payloads.len()
+            ]);
+        };
+        let named: Vec<(&str, &[Reported])> = payloads
+            .iter()
+            .map(|(i, reported)| (jobs[*i].id.as_str(), reported.as_slice()))
+            .collect();
+        statuses::record(&services, &number, &named).await
+    }
+    .await;
+    match recorded {
+        Ok(outcomes) => payloads
+            .iter()
+            .zip(outcomes)
+            .map(|((i, _), outcome)| (*i, settled(&jobs[*i], Ok(outcome))))
+            .collect(),
+        Err(e) => payloads
+            .iter()
+            .map(|(i, _)| (*i, settled(&jobs[*i], Err(anyhow::anyhow!("{e:#}")))))
+            .collect(),
+    }
+}
+
+/// What becomes of a payload after it was processed: done, or looked at again
+/// later (a status about a message not known yet; a failure, with backoff).
+fn settled(job: &Claimed, processed: anyhow::Result<Outcome>) -> Settled {
+    match processed {
+        Ok(outcome)
+            if outcome.unmatched_statuses && now_ms() - job.received_at < UNMATCHED_PATIENCE_MS =>
+        {
+            Settled::Retry {
+                at: now_ms() + 2_000,
+                why: "a status named a message not yet known".to_owned(),
+            }
+        }
+        Ok(outcome) => Settled::Done {
+            keep: !outcome.personal_unattributed,
+        },
+        Err(e) => {
+            let delay = jobs::backoff(
+                Duration::from_secs(2),
+                Duration::from_secs(600),
+                job.attempts,
+            );
+            let why = format!("{e:#}");
+            tracing::warn!(payload = %job.id, attempt = job.attempts, error = %why, "webhook payload will be processed again");
+            Settled::Retry {
+                at: now_ms() + delay.as_millis() as i64,
+                why,
+            }
+        }
+    }
 }

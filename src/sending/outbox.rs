@@ -1,10 +1,11 @@
 //! The durable queue: every accepted message is a row here before it is
 //! acknowledged, and leaves only through a claim by a dispatcher worker.
 
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, ROWS_PER_STATEMENT, new_id, now_ms, value_list};
 use crate::jobs::{self, Queue};
 use serde_json::Value;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 use std::time::Duration;
 
 pub struct NewMessage<'a> {
@@ -292,6 +293,35 @@ pub async fn forget_contact(conn: &mut AnyConnection, contact_id: &str) -> anyho
 }
 
 /// The message Meta knows by `provider_message_id`: (our id, the contact's id).
+/// The number's messages among Meta's ids, as `by_provider_id` finds one: by
+/// Meta's id, their id and their contact.
+pub async fn by_provider_ids(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    provider_message_ids: &[&str],
+) -> anyhow::Result<HashMap<String, (String, String)>> {
+    let mut ids = provider_message_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT provider_message_id, id, contact_id FROM messages \
+             WHERE business_number_id = $1 AND provider_message_id IN ({})",
+            value_list(2, chunk.len())
+        );
+        let mut read = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(business_number_id);
+        for id in chunk {
+            read = read.bind(*id);
+        }
+        for (provider_id, id, contact_id) in read.fetch_all(&mut *conn).await? {
+            found.insert(provider_id, (id, contact_id));
+        }
+    }
+    Ok(found)
+}
+
 pub async fn by_provider_id(
     conn: &mut AnyConnection,
     business_number_id: &str,

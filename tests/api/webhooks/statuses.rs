@@ -167,3 +167,107 @@ async fn a_failed_status_with_another_error_changes_no_consent() {
     assert_eq!(state_of(&consents, "offers"), "granted");
     assert!(events_by_source(&consents, "meta_signal").is_empty());
 }
+
+#[tokio::test]
+async fn statuses_stored_together_are_recorded_together_once_each_never_backwards() {
+    let app = TestApp::spawn().await;
+    let business = crate::helpers::business::Business::start().await;
+    app.configure_forwarding(&business.url()).await;
+    app.register_template("order_shipped", "UTILITY", "order_updates")
+        .await;
+    // Four people, two messages each, delivered (the sandbox says so) before
+    // Meta's statuses come.
+    let mut sent = Vec::new();
+    for p in 0..4 {
+        let wa = format!("3461234563{p}");
+        let phone = format!("+{wa}");
+        assert_eq!(app.consent(&phone, "order_updates", "grant").await.0, 201);
+        for _ in 0..2 {
+            let (id, provider_id) = send_template(&app, &phone, "order_shipped").await;
+            sent.push((wa.clone(), id, provider_id));
+        }
+    }
+    let reads_before = crate::helpers::business::statuses(&business.requests().await)
+        .iter()
+        .filter(|st| st["status"] == "read")
+        .count();
+    assert_eq!(reads_before, 0);
+
+    // Every status is stored before any is processed: each message read, read
+    // again, then a late "delivered"; and one status about a message nobody sent.
+    let ts = now_secs();
+    for (round, status) in ["read", "read", "delivered"].into_iter().enumerate() {
+        for (wa, _, provider_id) in &sent {
+            app.webhook_unsettled(&status_payload(
+                provider_id,
+                status,
+                wa,
+                ts + round as i64,
+                None,
+            ))
+            .await;
+        }
+    }
+    app.webhook_unsettled(&status_payload(
+        "wamid.UNKNOWN",
+        "read",
+        "34612345630",
+        ts,
+        None,
+    ))
+    .await;
+    while app.step().await {}
+
+    for (_, id, _) in &sent {
+        assert_eq!(app.message_status(id).await, ("read".into(), None));
+        assert_eq!(status_rows(&app, id, "read").await, 1);
+        assert_eq!(status_rows(&app, id, "delivered").await, 1);
+    }
+    let states: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT state, last_error FROM webhook_payloads ORDER BY received_at, id")
+            .fetch_all(&app.raw_db().pool)
+            .await
+            .unwrap();
+    let done = states.iter().filter(|(s, _)| s == "done").count();
+    assert_eq!(done, 3 * sent.len(), "{states:?}");
+    let waiting: Vec<_> = states.iter().filter(|(s, _)| s == "pending").collect();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the unknown message's status waits: {states:?}"
+    );
+    assert!(
+        waiting[0]
+            .1
+            .as_deref()
+            .is_some_and(|e| e.contains("not yet known")),
+        "{states:?}"
+    );
+    // Each kept payload is tied to the person its status is about, for erasure.
+    let (linked,): (i64,) =
+        sqlx::query_as("SELECT COUNT(DISTINCT payload_id) FROM webhook_payload_contacts")
+            .fetch_one(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert!(linked >= done as i64, "{linked} of {done}");
+
+    // The business hears of each message's read once, under the id it was given.
+    let got = business
+        .wait_for(&app, "every read", |rs| {
+            crate::helpers::business::statuses(rs)
+                .iter()
+                .filter(|st| st["status"] == "read")
+                .count()
+                >= sent.len()
+        })
+        .await;
+    let mut reads: Vec<String> = crate::helpers::business::statuses(&got)
+        .iter()
+        .filter(|st| st["status"] == "read")
+        .map(|st| st["id"].as_str().unwrap().to_owned())
+        .collect();
+    reads.sort_unstable();
+    let mut ids: Vec<String> = sent.iter().map(|(_, id, _)| id.clone()).collect();
+    ids.sort_unstable();
+    assert_eq!(reads, ids);
+}
