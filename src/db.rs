@@ -2,6 +2,7 @@
 //! the migrations for each backend (same versions in both folders).
 
 mod group;
+pub mod lanes;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;

@@ -103,4 +103,6 @@ pub struct Services {
     pub jurisdiction: Option<String>,
     /// The API's consent decisions, waiting to be recorded in groups.
     pub consents: crate::recording::Queue,
+    /// Meta's verified webhook payloads, waiting to be stored in groups.
+    pub webhooks: crate::inbound::store::Incoming,
 }

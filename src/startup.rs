@@ -86,6 +86,7 @@ impl Application {
             public_url: settings.public_url(),
             jurisdiction,
             consents: Default::default(),
+            webhooks: crate::inbound::store::incoming(),
         };
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -2,7 +2,6 @@
 //! stored, and the worker woken. Meta's POSTs come through here, and so does what
 //! a person does in the sandbox's phone simulator, signed as Meta would sign it.
 
-use super::store;
 use crate::numbers::{self, BusinessNumber, ProviderKind};
 use crate::services::Services;
 use crate::signature;
@@ -29,7 +28,11 @@ pub async fn receive(services: &Services, bytes: &[u8], header: &str) -> anyhow:
     let (Some(_), Ok(text)) = (parsed, std::str::from_utf8(bytes)) else {
         return Ok(Intake::NotJson);
     };
-    if store::store(&services.db, text).await? {
+    if services
+        .webhooks
+        .write(&services.db, "webhooks", text.to_owned())
+        .await?
+    {
         services.inbound_wake.notify_one();
         Ok(Intake::Stored)
     } else {

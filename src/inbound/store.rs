@@ -2,29 +2,93 @@
 //! worker with a lease (so a crash or restart only delays processing), deleted with
 //! the people they speak of.
 
+use crate::db::lanes::Lanes;
 use crate::db::{Db, ROWS_PER_STATEMENT, new_id, now_ms, value_list, value_rows};
 use crate::jobs::{self, Queue};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Verified payloads on their way to be stored: whatever waits when the
+/// writer is free is stored together (`db::lanes`), one statement for many of
+/// Meta's POSTs, each answered once its payload is durable.
+pub type Incoming = Lanes<String, bool>;
+
+/// Most payloads one write stores.
+const MOST_AT_ONCE: usize = 100;
+
+/// Body bytes one statement carries at most (a payload may be 3 MiB).
+const BYTES_PER_STATEMENT: usize = 1 << 20;
+
+pub fn incoming() -> Incoming {
+    Lanes::new(
+        MOST_AT_ONCE,
+        Arc::new(|db, _, bodies| Box::pin(async move { store_all(&db, bodies).await })),
+    )
+}
 
 /// Stores a verified payload; false when the very same bytes were stored before
 /// (a replay, or Meta's retry of a POST we already acknowledged).
 pub async fn store(db: &Db, body: &str) -> anyhow::Result<bool> {
-    let now = now_ms();
-    let inserted = db
-        .write_one(
-            sqlx::query(
-                "INSERT INTO webhook_payloads (id, body_sha256, body, received_at, state, attempts, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, 'pending', 0, $4) ON CONFLICT (body_sha256) DO NOTHING",
-            )
-            .bind(new_id())
-            .bind(crate::digest::sha256_hex(body.as_bytes()))
-            .bind(body.to_owned())
-            .bind(now),
-        )
+    Ok(store_all(db, vec![body.to_owned()])
         .await?
-        .rows_affected();
-    Ok(inserted > 0)
+        .first()
+        .copied()
+        .unwrap_or(false))
+}
+
+/// `store` for many payloads in one write; of identical ones, the first is new.
+pub async fn store_all(db: &Db, bodies: Vec<String>) -> anyhow::Result<Vec<bool>> {
+    let now = now_ms();
+    let digests: Vec<String> = bodies
+        .iter()
+        .map(|b| crate::digest::sha256_hex(b.as_bytes()))
+        .collect();
+    let mut seen = HashSet::new();
+    let firsts: Vec<usize> = (0..bodies.len())
+        .filter(|&i| seen.insert(digests[i].as_str()))
+        .collect();
+    let mut statements: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut bytes = 0;
+    for i in firsts.iter().copied() {
+        let current = statements.last().map_or(0, Vec::len);
+        if current > 0
+            && (current == ROWS_PER_STATEMENT || bytes + bodies[i].len() > BYTES_PER_STATEMENT)
+        {
+            statements.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += bodies[i].len();
+        if let Some(rows) = statements.last_mut() {
+            rows.push(i);
+        }
+    }
+    let mut stored: HashSet<String> = HashSet::new();
+    let mut w = db.write().await?;
+    for rows in statements.iter().filter(|r| !r.is_empty()) {
+        let sql = format!(
+            "INSERT INTO webhook_payloads (id, body_sha256, body, received_at, state, attempts, next_attempt_at) \
+             VALUES {} ON CONFLICT (body_sha256) DO NOTHING RETURNING body_sha256",
+            value_rows(1, rows.len(), 7)
+        );
+        let mut insert = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+        for &i in rows {
+            insert = insert
+                .bind(new_id())
+                .bind(&digests[i])
+                .bind(&bodies[i])
+                .bind(now)
+                .bind("pending")
+                .bind(0i64)
+                .bind(now);
+        }
+        stored.extend(insert.fetch_all(&mut *w).await?.into_iter().map(|(d,)| d));
+    }
+    w.commit().await?;
+    let firsts: HashSet<usize> = firsts.into_iter().collect();
+    Ok((0..bodies.len())
+        .map(|i| firsts.contains(&i) && stored.contains(&digests[i]))
+        .collect())
 }
 
 /// Whether some payload still waits to be processed.

@@ -148,3 +148,45 @@ async fn the_public_sandbox_secret_signs_nothing_for_an_install_with_real_number
     assert_eq!(r.status(), 403);
     assert_eq!(app.count("inbound_messages").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn payloads_posted_at_the_same_moment_are_each_stored_once_replays_among_them_too() {
+    let app = TestApp::spawn().await;
+    let distinct: Vec<Vec<u8>> = (0..30)
+        .map(|i| bytes(&inbound_text(&person(i), &wamid(), "Hi")))
+        .collect();
+    // Every payload, and three replays of the first five, all at once.
+    let posts: Vec<&Vec<u8>> = distinct
+        .iter()
+        .chain(distinct[..5].iter().cycle().take(15))
+        .collect();
+    let answers = futures_util::future::join_all(
+        posts
+            .iter()
+            .map(|b| app.webhook_signed(b, Some(SANDBOX_APP_SECRET))),
+    )
+    .await;
+    assert!(answers.iter().all(|r| r.status() == 200));
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT body FROM webhook_payloads")
+        .fetch_all(&app.raw_db().pool)
+        .await
+        .unwrap();
+    let mut stored: Vec<Vec<u8>> = stored.into_iter().map(|(b,)| b.into_bytes()).collect();
+    stored.sort();
+    let mut expected = distinct.clone();
+    expected.sort();
+    assert_eq!(stored, expected, "each payload once");
+
+    // Stored together, the first of identical bytes is new, and what was stored
+    // before is not.
+    let [a, b, c] = ["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"].map(str::to_owned);
+    let raw = app.raw_db();
+    let first = assent::inbound::store::store_all(raw, vec![a.clone(), b.clone(), a.clone()])
+        .await
+        .unwrap();
+    assert_eq!(first, [true, true, false]);
+    let again = assent::inbound::store::store_all(raw, vec![b, c])
+        .await
+        .unwrap();
+    assert_eq!(again, [false, true]);
+}
