@@ -18,6 +18,7 @@ use crate::forwarding;
 use crate::message_templates::{self, Template};
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
+use std::hash::Hash;
 
 /// A decision about one person and one category, with how it came about.
 pub struct Decision {
@@ -82,30 +83,54 @@ pub async fn record_all(
     } else {
         Vec::new()
     };
+    // A person is who they are, however a decision names them (by phone in one,
+    // by user id in another): the contact when known, else the name given.
+    let who: Vec<&Recipient> = decisions.iter().map(|d| &d.who).collect();
+    let found = contacts::find_all(tx, business_number_id, &who).await?;
+    let keys: Vec<(Person, &str)> = decisions
+        .iter()
+        .zip(&found)
+        .map(|(d, contact)| {
+            let person = match contact {
+                Some(c) => Person::Known(&c.id),
+                None => Person::New(&d.who),
+            };
+            (person, d.category.as_str())
+        })
+        .collect();
+    let lengths = rounds(&keys);
+    drop(keys);
     let mut outcomes = Vec::with_capacity(decisions.len());
-    for round in rounds(decisions) {
+    let mut rest = decisions.into_iter();
+    for length in lengths {
+        let round: Vec<Decision> = rest.by_ref().take(length).collect();
         outcomes.extend(record_round(tx, business_number_id, &known, &templates, round).await?);
     }
     Ok(outcomes)
 }
 
-/// Splits decisions, in order, into runs in which no (person, category)
-/// comes up twice.
-fn rounds(decisions: Vec<Decision>) -> Vec<Vec<Decision>> {
-    let mut rounds: Vec<Vec<Decision>> = Vec::new();
-    let mut seen: HashSet<(Recipient, CategoryName)> = HashSet::new();
-    for d in decisions {
-        let key = (d.who.clone(), d.category.clone());
-        if rounds.is_empty() || seen.contains(&key) {
-            rounds.push(Vec::new());
+#[derive(PartialEq, Eq, Hash)]
+enum Person<'a> {
+    Known(&'a str),
+    New(&'a Recipient),
+}
+
+/// Splits `keys`, in order, into runs in which no key comes up twice: the
+/// length of each run.
+fn rounds<K: Eq + Hash>(keys: &[K]) -> Vec<usize> {
+    let mut lengths: Vec<usize> = Vec::new();
+    let mut seen: HashSet<&K> = HashSet::new();
+    for key in keys {
+        if lengths.is_empty() || seen.contains(key) {
+            lengths.push(0);
             seen.clear();
         }
         seen.insert(key);
-        if let Some(round) = rounds.last_mut() {
-            round.push(d);
+        if let Some(length) = lengths.last_mut() {
+            *length += 1;
         }
     }
-    rounds
+    lengths
 }
 
 async fn record_round(
@@ -186,61 +211,18 @@ async fn record_round(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consent::{Evidence, Source};
-    use crate::domain::{Actor, PhoneNumber};
-
-    fn decision(phone: &str, category: &str) -> Decision {
-        Decision {
-            who: Recipient::Phone(PhoneNumber::parse(phone).unwrap()),
-            category: CategoryName::parse(category).unwrap(),
-            action: ConsentAction::Granted,
-            confirmation_template: None,
-            how: Provenance {
-                source: Source::Api,
-                source_ref: None,
-                notice: None,
-                language: None,
-                actor: Actor::ApiKey("k".into()),
-                evidence: Evidence::default(),
-            },
-        }
-    }
-
-    fn shape(rounds: &[Vec<Decision>]) -> Vec<Vec<String>> {
-        rounds
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|d| format!("{:?}/{}", d.who, d.category))
-                    .collect()
-            })
-            .collect()
-    }
 
     #[test]
     fn a_round_ends_where_a_persons_category_comes_up_again() {
-        let a = "+14155550101";
-        let b = "+14155550102";
-        let split = rounds(vec![
-            decision(a, "marketing"),
-            decision(b, "marketing"),
-            decision(a, "utility"),
-            decision(a, "marketing"),
-            decision(b, "utility"),
-            decision(a, "marketing"),
-        ]);
-        assert!(rounds(vec![]).is_empty());
-        assert_eq!(
-            shape(&split),
-            shape(&[
-                vec![
-                    decision(a, "marketing"),
-                    decision(b, "marketing"),
-                    decision(a, "utility")
-                ],
-                vec![decision(a, "marketing"), decision(b, "utility")],
-                vec![decision(a, "marketing")],
-            ])
-        );
+        let keys = [
+            ("ana", "marketing"),
+            ("ben", "marketing"),
+            ("ana", "utility"),
+            ("ana", "marketing"),
+            ("ben", "utility"),
+            ("ana", "marketing"),
+        ];
+        assert_eq!(rounds(&keys), [3, 2, 1]);
+        assert!(rounds::<(&str, &str)>(&[]).is_empty());
     }
 }

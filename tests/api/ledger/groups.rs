@@ -6,7 +6,7 @@
 use crate::helpers::business::*;
 use crate::helpers::*;
 use assent::consent::{self, ConsentAction, Evidence, Provenance, Source};
-use assent::domain::{Actor, CategoryName, PhoneNumber, Recipient, TemplateName};
+use assent::domain::{Actor, CategoryName, PhoneNumber, Recipient, TemplateName, UserId};
 use assent::recording::{self, Decision};
 use std::collections::BTreeMap;
 
@@ -183,6 +183,34 @@ async fn decisions_recorded_together_are_checked_in_order_and_one_refused_stops_
     );
     assert_eq!(app.count("ledger_events").await, 6);
     assert_eq!(app.count("ledger_evidence").await, 6);
+
+    // Leo, known by phone and by user id: an opt-in asked by phone, confirmed by
+    // user id, in the same group, is one person's.
+    let user = "US.13491208655302741918";
+    sqlx::query("UPDATE contacts SET user_id = $1 WHERE wa_id = $2")
+        .bind(user)
+        .bind(leo.trim_start_matches('+'))
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+    let mut asked = decision(leo, "offers", ConsentAction::Granted);
+    asked.confirmation_template = Some(TemplateName::parse("confirm_offers").unwrap());
+    let mut confirmed = decision(leo, "offers", ConsentAction::Confirmed);
+    confirmed.who = Recipient::User(UserId::parse(user).unwrap());
+    let mut tx = app.raw_db().write_for(&number).await.unwrap();
+    let outcomes = recording::record_all(&mut tx, &number, vec![asked, confirmed])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let states: Vec<Option<String>> = outcomes
+        .iter()
+        .map(|o| {
+            o.as_ref()
+                .ok()
+                .and_then(|r| r.state.as_ref().map(|s| s.state.as_str().to_owned()))
+        })
+        .collect();
+    assert_eq!(states, [state("pending"), state("granted")]);
     assert_consistent(&app).await;
 }
 
