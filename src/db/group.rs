@@ -41,6 +41,8 @@ pub(super) struct Writer {
     /// a pool connection that readers hold.
     options: AnyConnectOptions,
     hold: Hold,
+    /// Where the connection is opened: see `Db::spawn`.
+    runtime: tokio::runtime::Handle,
     state: Arc<Mutex<State>>,
     /// Rung by each write that waits for a commit.
     pending: Arc<Notify>,
@@ -65,6 +67,7 @@ impl Writer {
         let writer = Arc::new(Self {
             options,
             hold,
+            runtime: runtime.clone(),
             state: Arc::new(Mutex::new(State::default())),
             pending: Arc::new(Notify::new()),
         });
@@ -81,7 +84,7 @@ impl Writer {
         else {
             return Err(sqlx::Error::PoolTimedOut);
         };
-        if let Err(e) = state.ready(&self.options, &self.hold).await {
+        if let Err(e) = state.ready(&self.options, &self.hold, &self.runtime).await {
             state.reset(&e.to_string()).await;
             return Err(e);
         }
@@ -105,9 +108,20 @@ impl State {
     }
 
     /// The connection taken, a dropped write undone, the transaction open.
-    async fn ready(&mut self, options: &AnyConnectOptions, hold: &Hold) -> sqlx::Result<()> {
+    async fn ready(
+        &mut self,
+        options: &AnyConnectOptions,
+        hold: &Hold,
+        runtime: &tokio::runtime::Handle,
+    ) -> sqlx::Result<()> {
         if self.conn.is_none() {
-            let mut conn = options.connect().await?;
+            // Opened on the database's runtime, so its socket is driven there and
+            // not by the web worker whose request happened to need it first.
+            let options = options.clone();
+            let mut conn = runtime
+                .spawn(async move { options.connect().await })
+                .await
+                .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))??;
             if let Hold::SqliteWriteLock = hold {
                 conn.execute(super::SQLITE_PRAGMAS).await?;
             }

@@ -65,7 +65,12 @@ impl<T: Send + 'static, R: Send + 'static> Lanes<T, R> {
                 }
                 Err(mpsc::error::SendError(back)) => {
                     waiting = back;
-                    self.lanes().remove(key);
+                    // Only a dead lane goes: another caller may have started
+                    // its successor already.
+                    let mut lanes = self.lanes();
+                    if lanes.get(key).is_some_and(|lane| lane.is_closed()) {
+                        lanes.remove(key);
+                    }
                 }
             }
         }

@@ -85,22 +85,23 @@ pub async fn process_due(services: &Services) -> anyhow::Result<bool> {
             None => by_number.push((phone_number_id, vec![(i, statuses)])),
         }
     }
+    let mut waiting = by_number
+        .into_iter()
+        .map(|(number, payloads)| Work::Statuses(number, payloads))
+        .chain(chains.into_iter().map(Work::Chain));
     let mut running = JoinSet::new();
-    for (number, payloads) in by_number {
-        running.spawn(process_statuses(
-            services.clone(),
-            jobs.clone(),
-            number,
-            payloads,
-        ));
-    }
-    let mut waiting = chains.into_iter();
     let mut settled: Vec<(usize, Settled)> = Vec::with_capacity(jobs.len());
     loop {
         while running.len() < SIDE_BY_SIDE
-            && let Some(chain) = waiting.next()
+            && let Some(work) = waiting.next()
         {
-            running.spawn(process_chain(services.clone(), jobs.clone(), chain));
+            let (services, jobs) = (services.clone(), jobs.clone());
+            match work {
+                Work::Statuses(number, payloads) => {
+                    running.spawn(process_statuses(services, jobs, number, payloads))
+                }
+                Work::Chain(chain) => running.spawn(process_chain(services, jobs, chain)),
+            };
         }
         match running.join_next().await {
             Some(Ok(done)) => settled.extend(done),
@@ -115,6 +116,14 @@ pub async fn process_due(services: &Services) -> anyhow::Result<bool> {
         .collect();
     store::settle(&services.db, &batch).await?;
     Ok(true)
+}
+
+/// What one task of a batch does.
+enum Work {
+    /// One number's payloads that only report statuses, recorded together.
+    Statuses(String, Vec<(usize, Vec<Reported>)>),
+    /// The payloads about one person, in order.
+    Chain(Vec<usize>),
 }
 
 /// Processes one chain's payloads in order. After a failure the rest of the
@@ -145,45 +154,69 @@ async fn process_chain(
 }
 
 /// Records the statuses of payloads about one number (`statuses::record`) in
-/// one write; a failure retries them all.
+/// one write; when that fails, one payload at a time, so one that cannot be
+/// recorded holds back no other.
 async fn process_statuses(
     services: Services,
     jobs: Arc<Vec<Claimed>>,
     phone_number_id: String,
     payloads: Vec<(usize, Vec<Reported>)>,
 ) -> Vec<(usize, Settled)> {
-    let recorded = async {
-        let mut conn = services.db.pool.acquire().await?;
-        let number = numbers::by_phone_number_id(&mut conn, &phone_number_id).await?;
-        drop(conn);
-        let Some(number) = number else {
+    let all = |outcome: &dyn Fn() -> anyhow::Result<Outcome>| -> Vec<(usize, Settled)> {
+        payloads
+            .iter()
+            .map(|(i, _)| (*i, settled(&jobs[*i], outcome())))
+            .collect()
+    };
+    let number = match services.db.pool.acquire().await {
+        Ok(mut conn) => numbers::by_phone_number_id(&mut conn, &phone_number_id).await,
+        Err(e) => Err(e.into()),
+    };
+    let number = match number {
+        Ok(Some(number)) => number,
+        Ok(None) => {
             tracing::info!("statuses for no number of ours: acknowledged, not processed");
             // Personal data tied to nobody: not kept.
-            return Ok(vec![
-                Outcome {
+            return all(&|| {
+                Ok(Outcome {
                     personal_unattributed: true,
                     ..Outcome::default()
-                };
-                payloads.len()
-            ]);
-        };
-        let named: Vec<(&str, &[Reported])> = payloads
-            .iter()
-            .map(|(i, reported)| (jobs[*i].id.as_str(), reported.as_slice()))
-            .collect();
-        statuses::record(&services, &number, &named).await
-    }
-    .await;
-    match recorded {
+                })
+            });
+        }
+        Err(e) => {
+            let why = format!("{e:#}");
+            return all(&|| Err(anyhow::anyhow!("{why}")));
+        }
+    };
+    let named: Vec<(&str, &[Reported])> = payloads
+        .iter()
+        .map(|(i, reported)| (jobs[*i].id.as_str(), reported.as_slice()))
+        .collect();
+    match statuses::record(&services, &number, &named).await {
         Ok(outcomes) => payloads
             .iter()
             .zip(outcomes)
             .map(|((i, _), outcome)| (*i, settled(&jobs[*i], Ok(outcome))))
             .collect(),
-        Err(e) => payloads
-            .iter()
-            .map(|(i, _)| (*i, settled(&jobs[*i], Err(anyhow::anyhow!("{e:#}")))))
-            .collect(),
+        Err(e) => {
+            if payloads.len() > 1 {
+                tracing::warn!(error = %format!("{e:#}"), payloads = payloads.len(), "statuses recorded together failed: now one payload at a time");
+            }
+            let mut out = Vec::with_capacity(payloads.len());
+            for (i, one) in named.iter().enumerate() {
+                let recorded =
+                    match statuses::record(&services, &number, std::slice::from_ref(one)).await {
+                        Ok(mut outcomes) => outcomes
+                            .pop()
+                            .ok_or_else(|| anyhow::anyhow!("a payload's statuses gave no outcome")),
+                        Err(e) => Err(e),
+                    };
+                let job = payloads[i].0;
+                out.push((job, settled(&jobs[job], recorded)));
+            }
+            out
+        }
     }
 }
 

@@ -271,3 +271,66 @@ async fn statuses_stored_together_are_recorded_together_once_each_never_backward
     ids.sort_unstable();
     assert_eq!(reads, ids);
 }
+
+#[tokio::test]
+async fn a_status_that_cannot_be_recorded_holds_back_no_other_of_its_group() {
+    let app = TestApp::spawn().await;
+    app.register_template("order_shipped", "UTILITY", "order_updates")
+        .await;
+    let mut sent = Vec::new();
+    for p in 0..3 {
+        let wa = format!("3461234564{p}");
+        let phone = format!("+{wa}");
+        assert_eq!(app.consent(&phone, "order_updates", "grant").await.0, 201);
+        let (id, provider_id) = send_template(&app, &phone, "order_shipped").await;
+        sent.push((wa, id, provider_id));
+    }
+    // The database refuses the second message's statuses.
+    let broken = &sent[1].1;
+    let statements: Vec<String> = if app.db.is_postgres() {
+        vec![
+            format!(
+                "CREATE FUNCTION refuse_status() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.message_id = '{broken}' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_status BEFORE INSERT ON message_statuses FOR EACH ROW \
+             EXECUTE FUNCTION refuse_status()"
+                .to_owned(),
+        ]
+    } else {
+        vec![format!(
+            "CREATE TRIGGER refuse_status BEFORE INSERT ON message_statuses \
+             WHEN NEW.message_id = '{broken}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )]
+    };
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&app.raw_db().pool)
+            .await
+            .unwrap();
+    }
+    let ts = now_secs();
+    for (wa, _, provider_id) in &sent {
+        app.webhook_unsettled(&status_payload(provider_id, "read", wa, ts, None))
+            .await;
+    }
+    while app.step().await {}
+
+    assert_eq!(app.message_status(&sent[0].1).await.0, "read");
+    assert_eq!(app.message_status(&sent[2].1).await.0, "read");
+    assert_eq!(app.message_status(broken).await.0, "delivered");
+    let waiting: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT last_error FROM webhook_payloads WHERE state = 'pending'")
+            .fetch_all(&app.raw_db().pool)
+            .await
+            .unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(
+        waiting[0]
+            .0
+            .as_deref()
+            .is_some_and(|e| e.contains("refused by the test")),
+        "{waiting:?}"
+    );
+}
