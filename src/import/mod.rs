@@ -4,7 +4,7 @@
 //! The file streams in (`upload`): hashed, cut into rows (`parse`) and stored
 //! as it arrives, never held whole. A worker (`worker`) then checks each row
 //! (`rules`) and records the good ones through the one consent path
-//! (`recording::record_in`), in batches that each commit with their rows'
+//! (`recording::record_all`), in batches that each commit with their rows'
 //! outcomes (`store`), so an import survives a restart and records no row
 //! twice. Rejected rows stay, with their reasons, for the person to download,
 //! correct and import again.

@@ -13,10 +13,11 @@ use crate::consent::{self, Evidence, Notice, Provenance, Source, suppression};
 use crate::db::now_ms;
 use crate::domain::{Actor, CategoryName, Recipient};
 use crate::jobs::{self, Queue};
-use crate::recording::{self, Decision, RecordError};
+use crate::recording::{self, Decision};
 use crate::services::Services;
 use crate::{categories, contacts};
 use sqlx::AnyConnection;
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -93,17 +94,36 @@ async fn batch(s: &Services, job: &Claimed) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut counts = Counts::default();
+    // Rows to record wait to be recorded together (`recording::record_all`); a
+    // row about the same person and category as a waiting one is considered
+    // only after those are recorded, so it sees what the earlier row did.
+    let mut waiting: Vec<(i64, Decision)> = Vec::new();
+    let mut waiting_for: HashSet<(String, CategoryName)> = HashSet::new();
     for (line, checked) in checked {
         let outcome = match checked {
             Err(reason) => Outcome::Rejected(reason),
             Ok(consent) => {
+                let key = (consent.phone.wa_id().to_owned(), consent.category.clone());
+                if waiting_for.contains(&key) {
+                    let recorded = std::mem::take(&mut waiting);
+                    waiting_for.clear();
+                    record(&mut tx, job, recorded, &mut counts).await?;
+                }
                 let how = provenance(&consent, &source_ref, &actor);
-                consider(s, &mut tx, &job.business_number_id, consent, how).await?
+                match consider(s, &mut tx, &job.business_number_id, consent, how).await? {
+                    Considered::Done(outcome) => outcome,
+                    Considered::Record(decision) => {
+                        waiting_for.insert(key);
+                        waiting.push((line, decision));
+                        continue;
+                    }
+                }
             }
         };
         store::settle(&mut tx, &job.id, line, &outcome).await?;
         counts.add(&outcome);
     }
+    record(&mut tx, job, waiting, &mut counts).await?;
     let finished = (rows.len() as i64) < BATCH;
     store::advance(&mut tx, &job.id, &counts, finished).await?;
     if finished {
@@ -153,15 +173,45 @@ fn provenance(consent: &Consent, source_ref: &str, actor: &Actor) -> Provenance 
     }
 }
 
-/// Sets a consent against what the ledger holds for the person, and records
-/// it through the one consent path when it adds something.
+/// Records rows' decisions together through the one consent path, and settles
+/// each row with what became of it.
+async fn record(
+    tx: &mut AnyConnection,
+    job: &Claimed,
+    rows: Vec<(i64, Decision)>,
+    counts: &mut Counts,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (lines, decisions): (Vec<i64>, Vec<Decision>) = rows.into_iter().unzip();
+    let recorded = recording::record_all(tx, &job.business_number_id, decisions).await?;
+    for (line, recorded) in lines.into_iter().zip(recorded) {
+        let outcome = match recorded {
+            Ok(_) => Outcome::Recorded,
+            Err(refused) => Outcome::Rejected(refused.to_string()),
+        };
+        store::settle(tx, &job.id, line, &outcome).await?;
+        counts.add(&outcome);
+    }
+    Ok(())
+}
+
+/// What a row comes to against what the ledger holds for the person.
+enum Considered {
+    Done(Outcome),
+    /// A consent the ledger does not hold yet: to be recorded.
+    Record(Decision),
+}
+
+/// Sets a consent against what the ledger holds for the person.
 async fn consider(
     s: &Services,
     tx: &mut AnyConnection,
     business_number_id: &str,
     consent: Consent,
     how: Provenance,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<Considered> {
     let who = Recipient::Phone(consent.phone.clone());
     let key = suppression::key(&s.secret, &who);
     let suppressed = suppression::is_suppressed(tx, business_number_id, &key).await?;
@@ -173,22 +223,15 @@ async fn consider(
     };
     Ok(
         match rules::decide(&consent, current.as_ref(), suppressed) {
-            Verdict::AlreadyGranted => Outcome::AlreadyGranted,
-            Verdict::Reject(reason) => Outcome::Rejected(reason),
-            Verdict::Record => {
-                let decision = Decision {
-                    who,
-                    category: consent.category,
-                    action: consent::ConsentAction::Granted,
-                    confirmation_template: None,
-                    how,
-                };
-                match recording::record_in(tx, business_number_id, decision).await {
-                    Ok(_) => Outcome::Recorded,
-                    Err(RecordError::Refused(r)) => Outcome::Rejected(r.to_string()),
-                    Err(RecordError::Internal(e)) => return Err(e),
-                }
-            }
+            Verdict::AlreadyGranted => Considered::Done(Outcome::AlreadyGranted),
+            Verdict::Reject(reason) => Considered::Done(Outcome::Rejected(reason)),
+            Verdict::Record => Considered::Record(Decision {
+                who,
+                category: consent.category,
+                action: consent::ConsentAction::Granted,
+                confirmation_template: None,
+                how,
+            }),
         },
     )
 }

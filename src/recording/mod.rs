@@ -51,21 +51,6 @@ pub struct Recorded {
     pub state: Option<CategoryStatus>,
 }
 
-/// One decision, recorded inside the caller's write transaction, which must
-/// hold the number's lock (`Db::write_for`): for many decisions that commit
-/// together (a batch of an import). A refused decision writes nothing.
-pub async fn record_in(
-    tx: &mut AnyConnection,
-    business_number_id: &str,
-    d: Decision,
-) -> Result<Recorded, RecordError> {
-    record_all(tx, business_number_id, vec![d])
-        .await?
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("one decision recorded gave no outcome"))?
-        .map_err(RecordError::Refused)
-}
-
 /// Decisions about people of one number, checked and recorded in the order
 /// given, inside the caller's write transaction (which must hold the number's
 /// lock). Each has its own outcome: a refused one writes nothing and stops no
