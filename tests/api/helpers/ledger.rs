@@ -2,7 +2,9 @@
 //! `assent ledger verify` read as an auditor would.
 
 use super::{ALICE, BOB, Run, TestApp};
+use assent::consent::{self, CategoryStatus};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// The notice text `TestApp::consent` sends as evidence.
 pub const NOTICE: &str = "You agree to receive offers from Acme.";
@@ -79,4 +81,31 @@ pub async fn four_events(app: &TestApp) {
         r.ok() && r.stdout.contains("4 events"),
         "intact before tampering: {r}"
     );
+}
+
+/// Every person's stored states, and the fold of their events.
+pub async fn stored_and_folded(
+    app: &TestApp,
+) -> Vec<(
+    String,
+    BTreeMap<String, CategoryStatus>,
+    BTreeMap<String, CategoryStatus>,
+)> {
+    let subjects: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT subject_id FROM ledger_events ORDER BY subject_id")
+            .fetch_all(&app.raw_db().pool)
+            .await
+            .unwrap();
+    let mut conn = app.raw_db().pool.acquire().await.unwrap();
+    let mut all = Vec::new();
+    for (subject,) in subjects {
+        let stored = consent::states::of_subject(&mut conn, &subject)
+            .await
+            .unwrap();
+        let events = consent::events_for_subject(&mut conn, &subject)
+            .await
+            .unwrap();
+        all.push((subject, stored, consent::derive_states(&events)));
+    }
+    all
 }

@@ -219,3 +219,13 @@ pub async fn stored(app: &TestApp) -> [i64; 4] {
         app.count("templates").await,
     ]
 }
+
+/// The sandbox number's internal id.
+pub async fn sandbox_id(app: &TestApp) -> String {
+    let mut conn = app.raw_db().pool.acquire().await.unwrap();
+    assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}

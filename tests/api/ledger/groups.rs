@@ -62,21 +62,9 @@ async fn folded_after(app: &TestApp, subject: &str, category: &str, seq: i64) ->
 /// Stored states equal each person's fold; the dashboard's counts equal the
 /// stored states and the events; the chain verifies.
 async fn assert_consistent(app: &TestApp) {
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let subjects: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT subject_id FROM ledger_events ORDER BY subject_id")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
     let mut people: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (subject,) in subjects {
-        let stored = consent::states::of_subject(&mut conn, &subject)
-            .await
-            .unwrap();
-        let events = consent::events_for_subject(&mut conn, &subject)
-            .await
-            .unwrap();
-        assert_eq!(stored, consent::derive_states(&events), "person {subject}");
+    for (subject, stored, folded) in crate::helpers::ledger::stored_and_folded(app).await {
+        assert_eq!(stored, folded, "person {subject}");
         for (category, s) in stored {
             if s.state != consent::ConsentState::None {
                 *people
@@ -85,6 +73,7 @@ async fn assert_consistent(app: &TestApp) {
             }
         }
     }
+    let mut conn = app.raw_db().pool.acquire().await.unwrap();
     let tallies: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT category, state, people FROM consent_tallies WHERE people <> 0 ORDER BY category, state",
     )
@@ -120,14 +109,7 @@ async fn decisions_recorded_together_are_checked_in_order_and_one_refused_stops_
         .register_template("confirm_offers", "MARKETING", "offers")
         .await;
     assert!(status.is_success(), "{body}");
-    let number = {
-        let mut conn = app.raw_db().pool.acquire().await.unwrap();
-        assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let number = crate::helpers::sql::sandbox_id(&app).await;
     let [ana, ben, eva, leo] = PEOPLE;
     let mut pending = decision(ana, "offers", ConsentAction::Granted);
     pending.confirmation_template = Some(TemplateName::parse("confirm_offers").unwrap());

@@ -4,36 +4,9 @@
 //! whatever a person's history.
 
 use crate::helpers::chat::*;
+use crate::helpers::ledger::stored_and_folded;
 use crate::helpers::*;
-use assent::consent::{self, CategoryStatus};
-use std::collections::BTreeMap;
-
-/// Every person's stored states, and the fold of their events.
-async fn stored_and_folded(
-    app: &TestApp,
-) -> Vec<(
-    String,
-    BTreeMap<String, CategoryStatus>,
-    BTreeMap<String, CategoryStatus>,
-)> {
-    let subjects: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT subject_id FROM ledger_events ORDER BY subject_id")
-            .fetch_all(&app.raw_db().pool)
-            .await
-            .unwrap();
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    let mut all = Vec::new();
-    for (subject,) in subjects {
-        let stored = consent::states::of_subject(&mut conn, &subject)
-            .await
-            .unwrap();
-        let events = consent::events_for_subject(&mut conn, &subject)
-            .await
-            .unwrap();
-        all.push((subject, stored, consent::derive_states(&events)));
-    }
-    all
-}
+use assent::consent;
 
 /// A varied history: API grants and withdrawals, a chat opt-in, STOP and START,
 /// Meta's marketing stop and resume, an erasure.

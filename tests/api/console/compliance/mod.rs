@@ -155,15 +155,7 @@ pub async fn insert_events(app: &TestApp, count: i64) {
     tx.commit().await.unwrap();
 }
 
-/// The sandbox number's internal id.
-pub async fn sandbox_id(app: &TestApp) -> String {
-    let mut conn = app.raw_db().pool.acquire().await.unwrap();
-    assent::numbers::by_phone_number_id(&mut conn, SANDBOX_ID)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
+pub use crate::helpers::sql::sandbox_id;
 
 /// (action, target, detail) of the audit log's entries with `action`, oldest first.
 pub async fn audited(app: &TestApp, action: &str) -> Vec<(String, String, String)> {
