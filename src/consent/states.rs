@@ -22,17 +22,32 @@ struct Row {
 
 impl Row {
     fn status(self) -> Option<(String, CategoryStatus)> {
-        Some((
-            self.category,
-            CategoryStatus {
-                state: ConsentState::parse(&self.state)?,
-                since: self.since,
-                pending_template: self.pending_template,
-                source: self.source.as_deref().and_then(Source::parse),
-                source_ref: self.source_ref,
-            },
-        ))
+        let status = stored_status(
+            &self.state,
+            self.since,
+            self.pending_template,
+            self.source,
+            self.source_ref,
+        )?;
+        Some((self.category, status))
     }
+}
+
+/// A state row's columns, read typed; None for a state Assent does not know.
+fn stored_status(
+    state: &str,
+    since: i64,
+    pending_template: Option<String>,
+    source: Option<String>,
+    source_ref: Option<String>,
+) -> Option<CategoryStatus> {
+    Some(CategoryStatus {
+        state: ConsentState::parse(state)?,
+        since,
+        pending_template,
+        source: source.as_deref().and_then(Source::parse),
+        source_ref,
+    })
 }
 
 const COLUMNS: &str = "category, state, since, pending_template, source, source_ref";
@@ -81,16 +96,9 @@ pub async fn of_every_category(
         .into_iter()
         .map(|j| {
             let status = match (j.state, j.since) {
-                (Some(state), Some(since)) => Row {
-                    category: String::new(),
-                    state,
-                    since,
-                    pending_template: j.pending_template,
-                    source: j.source,
-                    source_ref: j.source_ref,
+                (Some(state), Some(since)) => {
+                    stored_status(&state, since, j.pending_template, j.source, j.source_ref)
                 }
-                .status()
-                .map(|(_, s)| s),
                 _ => None,
             };
             (j.name, status)

@@ -39,12 +39,6 @@ pub enum RecordError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for RecordError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.into())
-    }
-}
-
 pub struct Recorded {
     pub event: RecordedEvent,
     /// The category's state after the event.
