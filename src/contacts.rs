@@ -166,6 +166,22 @@ pub fn id_subquery(who: &Recipient) -> (&'static str, &str) {
     }
 }
 
+/// A person as a group of writes tells them apart: the contact when known, else
+/// the name given (so someone named by phone in one request and by user id in
+/// the next is one person once known).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub enum Person<'a> {
+    Known(&'a str),
+    New(&'a Recipient),
+}
+
+pub fn person<'a>(who: &'a Recipient, found: Option<&'a Contact>) -> Person<'a> {
+    match found {
+        Some(c) => Person::Known(&c.id),
+        None => Person::New(who),
+    }
+}
+
 /// The number's contacts among `who`, in the same order (`None`: not known):
 /// one read for the phone numbers and one for the user ids, however many.
 pub async fn find_all(
@@ -520,17 +536,23 @@ pub async fn set_preferences_at(
     Ok(())
 }
 
-/// The person now counts towards the number's messaging limit, from `at`.
+/// The people now count towards the number's messaging limit, from `at`.
 pub async fn set_limit_counted(
     conn: &mut AnyConnection,
-    contact_id: &str,
+    contact_ids: &[&str],
     at: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE contacts SET limit_counted_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(contact_id)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in contact_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE contacts SET limit_counted_at = $1 WHERE id IN ({})",
+            value_list(2, chunk.len())
+        );
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
+        for id in chunk {
+            update = update.bind(*id);
+        }
+        update.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -143,6 +143,28 @@ pub async fn find(
         .await?)
 }
 
+/// The number's templates named any of `names`, in every language: one read.
+pub async fn named(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    names: &[&str],
+) -> anyhow::Result<Vec<Template>> {
+    let mut found = Vec::new();
+    for chunk in names.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{SELECT} WHERE t.business_number_id = $1 AND t.name IN ({})",
+            crate::db::value_list(2, chunk.len())
+        );
+        let mut read =
+            sqlx::query_as::<_, Template>(sqlx::AssertSqlSafe(sql)).bind(business_number_id);
+        for name in chunk {
+            read = read.bind(*name);
+        }
+        found.extend(read.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
 pub async fn list(
     conn: &mut AnyConnection,
     business_number_id: &str,

@@ -105,4 +105,6 @@ pub struct Services {
     pub consents: crate::recording::Queue,
     /// Meta's verified webhook payloads, waiting to be stored in groups.
     pub webhooks: crate::inbound::store::Incoming,
+    /// Sends, waiting to be decided and queued in groups.
+    pub sends: crate::sending::Sends,
 }

@@ -87,6 +87,7 @@ impl Application {
             jurisdiction,
             consents: Default::default(),
             webhooks: crate::inbound::store::incoming(),
+            sends: Default::default(),
         };
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -1,10 +1,12 @@
 //! The suppression list: keyed hashes of people who must never be messaged again
 //! (erased), so no phone number needs to be kept to honour it.
 
+use crate::db::{ROWS_PER_STATEMENT, value_list};
 use crate::domain::Recipient;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use sqlx::AnyConnection;
+use std::collections::HashSet;
 
 /// The keyed hash of a recipient; the same person gives the same key whether named
 /// by phone number or, separately, by user id.
@@ -59,14 +61,31 @@ pub async fn is_suppressed(
     business_number_id: &str,
     key: &str,
 ) -> anyhow::Result<bool> {
-    let found: Option<(String,)> = sqlx::query_as(
-        "SELECT key_hash FROM suppressions WHERE business_number_id = $1 AND key_hash = $2",
-    )
-    .bind(business_number_id)
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(found.is_some())
+    Ok(!on_the_list(conn, business_number_id, &[key])
+        .await?
+        .is_empty())
+}
+
+/// Those of `keys` on the number's list: one read per `ROWS_PER_STATEMENT`.
+pub async fn on_the_list(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    keys: &[&str],
+) -> anyhow::Result<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT key_hash FROM suppressions WHERE business_number_id = $1 AND key_hash IN ({})",
+            value_list(2, chunk.len())
+        );
+        let mut read =
+            sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).bind(business_number_id);
+        for key in chunk {
+            read = read.bind(*key);
+        }
+        found.extend(read.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
+    }
+    Ok(found)
 }
 
 /// Puts a key on the list; `erasure` names the ledger event of the erasure that

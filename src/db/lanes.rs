@@ -7,8 +7,9 @@
 //! returned (the write commits before it returns).
 
 use super::Db;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -150,5 +151,60 @@ async fn writer<T: Send + 'static, R: Send + 'static>(
                 }
             }
         }
+    }
+}
+
+/// Splits items, in order, into runs in which no key comes up twice (an item
+/// may have several keys): the length of each run. What a group writes in one
+/// go must not depend on itself, so an item whose person (say) comes up again
+/// starts a new round, checked against what the round before it wrote.
+pub fn rounds<K, Keys>(items: impl IntoIterator<Item = Keys>) -> Vec<usize>
+where
+    K: Eq + Hash,
+    Keys: IntoIterator<Item = K>,
+{
+    let mut lengths: Vec<usize> = Vec::new();
+    let mut seen: HashSet<K> = HashSet::new();
+    for keys in items {
+        let keys: Vec<K> = keys.into_iter().collect();
+        if lengths.is_empty() || keys.iter().any(|k| seen.contains(k)) {
+            lengths.push(0);
+            seen.clear();
+        }
+        seen.extend(keys);
+        if let Some(length) = lengths.last_mut() {
+            *length += 1;
+        }
+    }
+    lengths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_ends_where_a_key_comes_up_again() {
+        let keys = [
+            ("ana", "marketing"),
+            ("ben", "marketing"),
+            ("ana", "utility"),
+            ("ana", "marketing"),
+            ("ben", "utility"),
+            ("ana", "marketing"),
+        ];
+        assert_eq!(rounds(keys.iter().map(std::iter::once)), [3, 2, 1]);
+        assert!(rounds(Vec::<[u8; 1]>::new()).is_empty());
+    }
+
+    #[test]
+    fn any_of_an_items_keys_coming_up_again_ends_the_round() {
+        let items = [
+            vec!["ana", "key-1"],
+            vec!["ben"],
+            vec!["cy", "key-1"],
+            vec!["ben"],
+        ];
+        assert_eq!(rounds(items), [2, 2]);
     }
 }

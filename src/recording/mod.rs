@@ -13,12 +13,12 @@ use crate::categories::{self, Category};
 use crate::consent::request::{self, Refused};
 use crate::consent::{self, CategoryStatus, ConsentAction, NewEvent, Provenance, RecordedEvent};
 use crate::contacts::{self, Contact};
+use crate::db::lanes::rounds;
 use crate::domain::{CategoryName, Recipient, TemplateName};
 use crate::forwarding;
 use crate::message_templates::{self, Template};
 use sqlx::AnyConnection;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::Hash;
+use std::collections::BTreeMap;
 
 /// A decision about one person and one category, with how it came about.
 pub struct Decision {
@@ -66,19 +66,12 @@ pub async fn record_all(
     // by user id in another): the contact when known, else the name given.
     let who: Vec<&Recipient> = decisions.iter().map(|d| &d.who).collect();
     let found = contacts::find_all(tx, business_number_id, &who).await?;
-    let keys: Vec<(Person, &str)> = decisions
-        .iter()
-        .zip(&found)
-        .map(|(d, contact)| {
-            let person = match contact {
-                Some(c) => Person::Known(&c.id),
-                None => Person::New(&d.who),
-            };
-            (person, d.category.as_str())
-        })
-        .collect();
-    let lengths = rounds(&keys);
-    drop(keys);
+    let lengths = rounds(decisions.iter().zip(&found).map(|(d, contact)| {
+        [(
+            contacts::person(&d.who, contact.as_ref()),
+            d.category.as_str(),
+        )]
+    }));
     let mut outcomes = Vec::with_capacity(decisions.len());
     let mut rest = decisions.into_iter();
     for length in lengths {
@@ -86,30 +79,6 @@ pub async fn record_all(
         outcomes.extend(record_round(tx, business_number_id, &known, &templates, round).await?);
     }
     Ok(outcomes)
-}
-
-#[derive(PartialEq, Eq, Hash)]
-enum Person<'a> {
-    Known(&'a str),
-    New(&'a Recipient),
-}
-
-/// Splits `keys`, in order, into runs in which no key comes up twice: the
-/// length of each run.
-fn rounds<K: Eq + Hash>(keys: &[K]) -> Vec<usize> {
-    let mut lengths: Vec<usize> = Vec::new();
-    let mut seen: HashSet<&K> = HashSet::new();
-    for key in keys {
-        if lengths.is_empty() || seen.contains(key) {
-            lengths.push(0);
-            seen.clear();
-        }
-        seen.insert(key);
-        if let Some(length) = lengths.last_mut() {
-            *length += 1;
-        }
-    }
-    lengths
 }
 
 async fn record_round(
@@ -185,23 +154,4 @@ async fn record_round(
                 .ok_or_else(|| anyhow::anyhow!("an accepted decision was not appended")),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_round_ends_where_a_persons_category_comes_up_again() {
-        let keys = [
-            ("ana", "marketing"),
-            ("ben", "marketing"),
-            ("ana", "utility"),
-            ("ana", "marketing"),
-            ("ben", "utility"),
-            ("ana", "marketing"),
-        ];
-        assert_eq!(rounds(&keys), [3, 2, 1]);
-        assert!(rounds::<(&str, &str)>(&[]).is_empty());
-    }
 }

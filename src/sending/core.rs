@@ -1,15 +1,14 @@
-//! `send`: the one way out. Validates a Meta-format message, asks the gate (under
-//! the number's lock, with the facts `facts::gather` finds), checks the contact
-//! with the provider where it has a check, and queues the message durably before
-//! the caller hears it was accepted.
+//! `send`: the one way out. Validates a Meta-format message, checks the contact
+//! with the provider where it has a check, and has it decided by the gate and
+//! queued durably (`accept`, under the number's lock, with whatever other sends
+//! wait for the number) before the caller hears it was accepted.
 
-use super::facts::{self, Moment};
-use super::gate::{self, Blocked, TemplateFacts};
-use super::message::{self, Content, FieldError, OutboundMessage};
-use super::outbox::{self, NewMessage};
-use super::{blocked, contact_check, idempotency, mark_read, messaging_limit};
-use crate::contacts::{self, Contact};
-use crate::db::now_ms;
+use super::accept::{self, Answer, Send};
+use super::blocked::{self, NewRefusal};
+use super::gate::Blocked;
+use super::message::{self, FieldError};
+use super::{contact_check, idempotency, mark_read};
+use crate::consent::suppression;
 use crate::digest::sha256_hex;
 use crate::domain::{Actor, Recipient};
 use crate::numbers::BusinessNumber;
@@ -17,7 +16,6 @@ use crate::providers::{ContactStatus, ProviderError};
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::AnyConnection;
 
 pub struct SendRequest {
     pub number: BusinessNumber,
@@ -95,163 +93,77 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         return Ok(earlier);
     }
     let message = message::parse(req.body).map_err(SendError::Invalid)?;
-    if verify_contact && s.providers.has_contact_check(&req.number) {
+    let send = Send {
+        recipient_key: suppression::key(&s.secret, &message.recipient),
+        number: req.number,
+        message,
+        idempotency: req.idempotency_key.map(|key| (key, request_sha)),
+        actor: req.actor,
+        asks_consent: req.asks_consent,
+    };
+    let told = Told {
+        to: send.message.recipient.masked(),
+        what: blocked::what(&send.message),
+        actor: send.actor.to_string(),
+    };
+    if verify_contact && s.providers.has_contact_check(&send.number) {
         // Ask the gate first, so the provider hears of nobody the gate refuses; the
         // network call then runs outside any transaction, and the gate decides again
-        // under the lock below.
+        // with the send below.
         let mut w = s.db.write().await?;
-        let asked = check_gate(
-            s,
-            &mut w,
-            &req.number,
-            (&req.actor, req.asks_consent),
-            &message,
-        )
-        .await;
+        let asked = accept::decide(&mut w, &send.number.id, &[&send]).await?;
         w.commit().await?;
-        asked?;
-        if !contact_is_valid(s, &req.number, &message.recipient).await? {
+        if let Some(Err(refused)) = asked.into_iter().next() {
+            told.blocked(s, refused.reason());
+            return Err(SendError::Blocked(refused));
+        }
+        if !contact_is_valid(s, &send.number, &send.message.recipient).await? {
+            let (reason, code) = ("contact_invalid", CONTACT_INVALID_CODE);
+            let refusal = NewRefusal {
+                actor: &send.actor,
+                message: &send.message,
+                recipient_key: &send.recipient_key,
+                reason,
+                code,
+            };
             let mut w = s.db.write().await?;
-            let reason = ("contact_invalid", CONTACT_INVALID_CODE);
-            blocked::record(s, &mut w, &req.number.id, &req.actor, &message, reason).await?;
+            blocked::record(&mut w, &send.number.id, &[refusal]).await?;
             w.commit().await?;
+            told.blocked(s, reason);
             return Err(SendError::ContactInvalid);
         }
     }
-
-    // Decide and queue in one transaction under the number's lock, so no withdrawal,
-    // erasure or concurrent send can slip in between the decision and the queue.
-    let mut tx = s.db.write_for(&req.number.id).await?;
-    // Asked again under the lock: a concurrent retry with the same key may have
-    // been queued meanwhile, and its answer counts, not a fresh gate decision.
-    if let Some(key) = &req.idempotency_key
-        && let Some(earlier) =
-            idempotency::replay(&mut tx, &req.number.id, key, &request_sha).await?
-    {
-        return Ok(earlier);
-    }
-    let decision = match check_gate(
-        s,
-        &mut tx,
-        &req.number,
-        (&req.actor, req.asks_consent),
-        &message,
-    )
-    .await
-    {
-        Ok(decision) => decision,
-        Err(refused @ SendError::Blocked(_)) => {
-            // The refusal is recorded for the compliance report.
-            tx.commit().await?;
-            return Err(refused);
+    let kind = send.message.content.kind().to_owned();
+    // Decided and queued with whatever else waits for the number, in one
+    // transaction under its lock, so no withdrawal, erasure or concurrent send
+    // can slip in between the decision and the queue.
+    match s.sends.accept(&s.db, send).await? {
+        Answer::Queued(queued) => {
+            s.metrics.sends_accepted.inc();
+            s.dispatch_wake.notify_one();
+            tracing::info!(message_id = %queued.message_id, to = %told.to, kind, actor = %told.actor, "send accepted");
+            Ok(queued)
         }
-        Err(e) => return Err(e),
-    };
-
-    let message_id = format!("wamid.{}", uuid::Uuid::now_v7().simple());
-    let queued = Queued {
-        message_id: message_id.clone(),
-        input: message.input.clone(),
-        wa_id: match &message.recipient {
-            Recipient::Phone(p) => Some(p.wa_id().to_owned()),
-            Recipient::User(_) => decision.contact.as_ref().and_then(|c| c.wa_id.clone()),
-        },
-        user_id: match &message.recipient {
-            Recipient::User(u) => Some(u.as_str().to_owned()),
-            Recipient::Phone(_) => None,
-        },
-    };
-    let (template_name, category) = match (&message.content, &decision.template) {
-        (Content::Template { name, .. }, TemplateFacts::Mapped { category, .. }) => {
-            (Some(name.as_str()), Some(category.as_str()))
-        }
-        _ => (None, None),
-    };
-    let contact = match decision.contact {
-        Some(c) => c,
-        None => contacts::get_or_create(&mut tx, &req.number.id, &message.recipient).await?,
-    };
-    if decision.allowed.business_initiated {
-        messaging_limit::count(&mut tx, &contact, now_ms()).await?;
-    }
-    outbox::insert(
-        &mut tx,
-        NewMessage {
-            id: &message_id,
-            business_number_id: &req.number.id,
-            contact_id: &contact.id,
-            kind: message.content.kind(),
-            template_name,
-            category,
-            business_initiated: decision.allowed.business_initiated,
-            payload: &message.payload,
-            actor: &req.actor,
-        },
-    )
-    .await?;
-    if let Some(key) = &req.idempotency_key
-        && !idempotency::keep(&mut tx, &req.number.id, key, &request_sha, &queued).await?
-    {
-        // A concurrent request with the same key won the race; answer as it did.
-        tx.rollback().await?;
-        let mut conn = s.db.pool.acquire().await?;
-        return idempotency::replay(&mut conn, &req.number.id, key, &request_sha)
-            .await?
-            .ok_or_else(|| SendError::Internal(anyhow::anyhow!("idempotency row vanished")));
-    }
-    tx.commit().await?;
-    s.metrics.sends_accepted.inc();
-    s.dispatch_wake.notify_one();
-    tracing::info!(message_id = %message_id, to = %message.recipient.masked(), kind = message.content.kind(), actor = %req.actor, "send accepted");
-    Ok(queued)
-}
-
-struct Decision {
-    contact: Option<Contact>,
-    template: TemplateFacts,
-    allowed: gate::Allowed,
-}
-
-/// Gathers the facts and asks the gate; a refusal is recorded on `conn` and returned
-/// as `SendError::Blocked`.
-async fn check_gate(
-    s: &Services,
-    conn: &mut AnyConnection,
-    number: &BusinessNumber,
-    (actor, asks_consent): (&Actor, bool),
-    message: &OutboundMessage,
-) -> Result<Decision, SendError> {
-    let contact = contacts::find(conn, &number.id, &message.recipient).await?;
-    let moment = Moment::Accepting {
-        number,
-        recipient: &message.recipient,
-        content: &message.content,
-        asks_consent,
-    };
-    let facts = facts::gather(conn, &s.secret, contact.as_ref(), moment).await?;
-    let decided = match gate::decide(&facts) {
-        // Only now, for a send otherwise allowed: whether it fits the messaging limit.
-        Ok(allowed)
-            if allowed.business_initiated
-                && number.messaging_limit.is_some()
-                && !messaging_limit::already_counted(contact.as_ref(), facts.now_ms) =>
-        {
-            let reached = messaging_limit::recipients(conn, &number.id, facts.now_ms).await?;
-            gate::within_limit(number.messaging_limit, reached).map(|()| allowed)
-        }
-        other => other,
-    };
-    match decided {
-        Ok(allowed) => Ok(Decision {
-            contact,
-            template: facts.template,
-            allowed,
-        }),
-        Err(refused) => {
-            let reason = (refused.reason(), refused.code());
-            blocked::record(s, conn, &number.id, actor, message, reason).await?;
+        Answer::Replayed(earlier) => Ok(earlier),
+        Answer::Blocked(refused) => {
+            told.blocked(s, refused.reason());
             Err(SendError::Blocked(refused))
         }
+        Answer::KeyReused => Err(SendError::IdempotencyMismatch),
+    }
+}
+
+/// What the log says of a send (the recipient masked).
+struct Told {
+    to: String,
+    what: String,
+    actor: String,
+}
+
+impl Told {
+    fn blocked(&self, s: &Services, reason: &str) {
+        s.metrics.blocked(reason);
+        tracing::info!(to = %self.to, what = %self.what, reason, actor = %self.actor, "send blocked");
     }
 }
 

@@ -60,7 +60,6 @@ pub async fn deliver(
     if let (Some(template), Some(category)) = (&message.template_name, &message.category)
         && let Err(blocked) = facts::still_allowed(
             &mut *services.db.pool.acquire().await?,
-            &services.secret,
             &message.contact_id,
             template,
             category,

@@ -1,103 +1,117 @@
 //! What the gate is told, gathered from the database: once for a send being
-//! accepted, and again for a queued template just before it leaves. One function
-//! for both moments, so they can never judge by different facts.
+//! accepted, and again for a queued template just before it leaves. Both
+//! moments judge a template by one function (`mapped`), so they can never
+//! judge by different facts.
 
 use super::gate::{self, Blocked, Facts, TemplateFacts};
 use super::message::Content;
 use crate::categories;
-use crate::consent::{self, ConsentState, suppression};
+use crate::consent::{self, CategoryStatus, ConsentState, suppression};
 use crate::contacts::{self, Contact};
 use crate::db::now_ms;
-use crate::domain::{CategoryKind, CategoryName, Recipient};
+use crate::domain::{CategoryKind, CategoryName};
 use crate::message_templates as templates;
-use crate::numbers::BusinessNumber;
 use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub(super) enum Moment<'a> {
-    /// A send being accepted: the template is looked up by name and language, and
-    /// the window and the messaging limit count.
-    Accepting {
-        number: &'a BusinessNumber,
-        recipient: &'a Recipient,
-        content: &'a Content,
-        /// The consent bot's terms, which a suppressed person may get.
-        asks_consent: bool,
-    },
-    /// A queued template about to leave: its category was fixed when it was
-    /// accepted, and so were the window and the messaging limit; consent and
-    /// Meta's marketing stop may have changed since.
-    Dispatching {
-        template_name: &'a str,
-        category: &'a str,
-    },
+/// A send being accepted, as the gate is asked about it: the template is looked
+/// up by name and language, and the window and the messaging limit count.
+pub(super) struct Accepting<'a> {
+    pub recipient_key: &'a str,
+    pub content: &'a Content,
+    /// The consent bot's terms, which a suppressed person may get.
+    pub asks_consent: bool,
+    pub contact: Option<&'a Contact>,
 }
 
-pub(super) async fn gather(
+/// The facts of sends being accepted for one number, in their order, from a
+/// fixed few reads however many they are (the suppression list, the templates,
+/// the people's consent), and the reads a pending opt-in or a form's welcome
+/// needs. No person may come up twice (`db::lanes::rounds`): each send is
+/// judged by what was written before the group.
+pub(super) async fn accepting(
     conn: &mut AnyConnection,
-    secret: &[u8],
-    contact: Option<&Contact>,
-    moment: Moment<'_>,
-) -> anyhow::Result<Facts> {
+    business_number_id: &str,
+    sends: &[Accepting<'_>],
+) -> anyhow::Result<Vec<Facts>> {
     let now = now_ms();
-    let (suppressed, template) = match moment {
-        Moment::Accepting {
-            number,
-            recipient,
-            content,
-            asks_consent,
-        } => {
-            let key = suppression::key(secret, recipient);
-            let suppressed =
-                !asks_consent && suppression::is_suppressed(conn, &number.id, &key).await?;
-            let template = match content {
-                Content::FreeForm { .. } => TemplateFacts::NotATemplate,
-                Content::Template { name, language } => {
-                    match templates::find(conn, &number.id, name.as_str(), language).await? {
-                        None => TemplateFacts::Unknown,
-                        Some(t) => match (t.consent_category.clone(), t.consent_kind()) {
-                            (Some(category), Some(kind)) => {
-                                let asked = Asked::Accepting(name.as_str());
-                                mapped(conn, contact, category, kind, asked).await?
-                            }
-                            _ => TemplateFacts::Unmapped,
-                        },
-                    }
-                }
-            };
-            (suppressed, template)
-        }
-        Moment::Dispatching {
-            template_name,
-            category,
-        } => {
-            let kind = match CategoryName::parse(category) {
-                Ok(name) => categories::find(conn, &name).await?.map(|c| c.kind),
-                Err(_) => None,
-            };
-            let template = match kind {
-                Some(kind) => {
-                    let asked = Asked::Dispatching(template_name);
-                    mapped(conn, contact, category.to_owned(), kind, asked).await?
-                }
-                None => TemplateFacts::Unmapped,
-            };
-            (false, template)
-        }
+    let keys: Vec<&str> = sends
+        .iter()
+        .filter(|s| !s.asks_consent)
+        .map(|s| s.recipient_key)
+        .collect();
+    let suppressed = if keys.is_empty() {
+        HashSet::new()
+    } else {
+        suppression::on_the_list(conn, business_number_id, &keys).await?
     };
-    Ok(Facts {
-        now_ms: now,
-        suppressed,
-        last_inbound_at: contact.and_then(|c| c.last_inbound_at),
-        marketing_stopped: contact.is_some_and(|c| c.marketing_stopped_at.is_some()),
-        template,
-    })
+    let mut names: Vec<&str> = sends
+        .iter()
+        .filter_map(|s| match s.content {
+            Content::Template { name, .. } => Some(name.as_str()),
+            Content::FreeForm { .. } => None,
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let templates: HashMap<(String, String), templates::Template> = if names.is_empty() {
+        HashMap::new()
+    } else {
+        templates::named(conn, business_number_id, &names)
+            .await?
+            .into_iter()
+            .map(|t| ((t.name.clone(), t.language.clone()), t))
+            .collect()
+    };
+    let people: Vec<&str> = sends
+        .iter()
+        .filter(|s| matches!(s.content, Content::Template { .. }))
+        .filter_map(|s| s.contact.map(|c| c.id.as_str()))
+        .collect();
+    let states = if people.is_empty() {
+        BTreeMap::new()
+    } else {
+        consent::states::of_subjects(conn, &people).await?
+    };
+    let mut facts = Vec::with_capacity(sends.len());
+    for send in sends {
+        let template = match send.content {
+            Content::FreeForm { .. } => TemplateFacts::NotATemplate,
+            Content::Template { name, language } => {
+                match templates.get(&(name.as_str().to_owned(), language.clone())) {
+                    None => TemplateFacts::Unknown,
+                    Some(t) => match (t.consent_category.clone(), t.consent_kind()) {
+                        (Some(category), Some(kind)) => {
+                            let status = send.contact.and_then(|c| {
+                                states.get(&(c.id.clone(), category.clone())).cloned()
+                            });
+                            let asked = Asked::Accepting(name.as_str());
+                            mapped(conn, send.contact, status, category, kind, asked).await?
+                        }
+                        _ => TemplateFacts::Unmapped,
+                    },
+                }
+            }
+        };
+        facts.push(Facts {
+            now_ms: now,
+            suppressed: !send.asks_consent && suppressed.contains(send.recipient_key),
+            last_inbound_at: send.contact.and_then(|c| c.last_inbound_at),
+            marketing_stopped: send
+                .contact
+                .is_some_and(|c| c.marketing_stopped_at.is_some()),
+            template,
+        });
+    }
+    Ok(facts)
 }
 
-/// The gate asked again just before a queued template leaves; a person erased
+/// The gate asked again just before a queued template leaves: its category was
+/// fixed when it was accepted, and so were the window and the messaging limit;
+/// consent and Meta's marketing stop may have changed since, and a person erased
 /// meanwhile is suppressed.
 pub(super) async fn still_allowed(
     conn: &mut AnyConnection,
-    secret: &[u8],
     contact_id: &str,
     template_name: &str,
     category: &str,
@@ -105,11 +119,33 @@ pub(super) async fn still_allowed(
     let Some(contact) = contacts::find_by_id(conn, contact_id).await? else {
         return Ok(Err(Blocked::Suppressed));
     };
-    let moment = Moment::Dispatching {
-        template_name,
-        category,
+    let kind = match CategoryName::parse(category) {
+        Ok(name) => categories::find(conn, &name).await?.map(|c| c.kind),
+        Err(_) => None,
     };
-    let facts = gather(conn, secret, Some(&contact), moment).await?;
+    let template = match kind {
+        Some(kind) => {
+            let status = consent::states::of_category(conn, &contact.id, category).await?;
+            let asked = Asked::Dispatching(template_name);
+            mapped(
+                conn,
+                Some(&contact),
+                status,
+                category.to_owned(),
+                kind,
+                asked,
+            )
+            .await?
+        }
+        None => TemplateFacts::Unmapped,
+    };
+    let facts = Facts {
+        now_ms: now_ms(),
+        suppressed: false,
+        last_inbound_at: contact.last_inbound_at,
+        marketing_stopped: contact.marketing_stopped_at.is_some(),
+        template,
+    };
     Ok(gate::decide(&facts).map(|_| ()))
 }
 
@@ -119,17 +155,16 @@ enum Asked<'a> {
     Dispatching(&'a str),
 }
 
+/// What the gate is told about a template mapped to a category, from the
+/// person's state in it.
 async fn mapped(
     conn: &mut AnyConnection,
     contact: Option<&Contact>,
+    status: Option<CategoryStatus>,
     category: String,
     kind: CategoryKind,
     asked: Asked<'_>,
 ) -> anyhow::Result<TemplateFacts> {
-    let status = match contact {
-        Some(c) => consent::states::of_category(conn, &c.id, &category).await?,
-        None => None,
-    };
     let consent = status.as_ref().map_or(ConsentState::None, |s| s.state);
     let template_name = match asked {
         Asked::Accepting(t) | Asked::Dispatching(t) => t.to_owned(),

@@ -39,30 +39,45 @@ pub async fn recipients(
     Ok(n)
 }
 
-/// Counts the person for a business-initiated message queued now, unless they
-/// already count; in the transaction that queues it.
-pub async fn count(conn: &mut AnyConnection, contact: &Contact, now: i64) -> anyhow::Result<()> {
-    if already_counted(Some(contact), now) {
+/// Counts the people of business-initiated messages queued now, those not
+/// already counted, in the transaction that queues them: one update of the
+/// people and one of the bucket, however many.
+pub async fn count(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    people: &[&Contact],
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut ids: Vec<&str> = people
+        .iter()
+        .filter(|c| !already_counted(Some(c), now))
+        .map(|c| c.id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
         return Ok(());
     }
-    contacts::set_limit_counted(conn, &contact.id, now).await?;
+    contacts::set_limit_counted(conn, &ids, now).await?;
     let bucket = bucket_of(now);
-    let added = sqlx::query(
-        "INSERT INTO recipient_counts (business_number_id, bucket_start, n) VALUES ($1, $2, 1) \
-         ON CONFLICT (business_number_id, bucket_start) DO UPDATE SET n = recipient_counts.n + 1 \
+    let added = ids.len() as i64;
+    let stored = sqlx::query(
+        "INSERT INTO recipient_counts (business_number_id, bucket_start, n) VALUES ($1, $2, $3) \
+         ON CONFLICT (business_number_id, bucket_start) DO UPDATE SET n = recipient_counts.n + excluded.n \
          RETURNING n",
     )
-    .bind(&contact.business_number_id)
+    .bind(business_number_id)
     .bind(bucket)
+    .bind(added)
     .fetch_one(&mut *conn)
     .await?;
-    let n: i64 = sqlx::Row::try_get(&added, 0)?;
+    let n: i64 = sqlx::Row::try_get(&stored, 0)?;
     // A new bucket, once per ten minutes: the moment to drop those out of reach.
-    if n == 1 {
+    if n == added {
         sqlx::query(
             "DELETE FROM recipient_counts WHERE business_number_id = $1 AND bucket_start <= $2",
         )
-        .bind(&contact.business_number_id)
+        .bind(business_number_id)
         .bind(now - WINDOW_MS - BUCKET_MS)
         .execute(&mut *conn)
         .await?;

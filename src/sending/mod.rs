@@ -1,6 +1,7 @@
 //! The sending core: the one way out for every message. Validate, gate on consent and
 //! the 24 h window, check the contact, queue durably; the dispatcher does the rest.
 
+mod accept;
 pub mod blocked;
 pub mod contact_check;
 mod core;
@@ -18,6 +19,7 @@ pub mod outbox;
 mod rate_limit;
 pub mod statuses;
 
+pub use accept::Sends;
 pub use core::{CONTACT_INVALID_CODE, Queued, SendError, SendRequest, Submitted, send, submit};
 
 use crate::contacts::Contact;

@@ -1,7 +1,7 @@
 //! The durable queue: every accepted message is a row here before it is
 //! acknowledged, and leaves only through a claim by a dispatcher worker.
 
-use crate::db::{Db, ROWS_PER_STATEMENT, new_id, now_ms, value_list};
+use crate::db::{Db, ROWS_PER_STATEMENT, new_id, now_ms, value_list, value_rows};
 use crate::jobs::{self, Queue};
 use serde_json::Value;
 use sqlx::AnyConnection;
@@ -20,25 +20,36 @@ pub struct NewMessage<'a> {
     pub actor: &'a crate::domain::Actor,
 }
 
-pub async fn insert(conn: &mut AnyConnection, m: NewMessage<'_>) -> anyhow::Result<()> {
+/// Queues accepted messages: one statement per `ROWS_PER_STATEMENT`.
+pub async fn insert(conn: &mut AnyConnection, messages: &[NewMessage<'_>]) -> anyhow::Result<()> {
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO messages (id, business_number_id, contact_id, kind, template_name, category, business_initiated, \
-         payload, status, dispatch_state, attempts, next_attempt_at, actor, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'accepted', 'queued', 0, $9, $10, $9, $9)",
-    )
-    .bind(m.id)
-    .bind(m.business_number_id)
-    .bind(m.contact_id)
-    .bind(m.kind)
-    .bind(m.template_name)
-    .bind(m.category)
-    .bind(i64::from(m.business_initiated))
-    .bind(m.payload.to_string())
-    .bind(now)
-    .bind(m.actor.to_string())
-    .execute(&mut *conn)
-    .await?;
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO messages (id, business_number_id, contact_id, kind, template_name, category, business_initiated, \
+             payload, status, dispatch_state, attempts, next_attempt_at, actor, created_at, updated_at) VALUES {}",
+            value_rows(1, chunk.len(), 15)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            insert = insert
+                .bind(m.id)
+                .bind(m.business_number_id)
+                .bind(m.contact_id)
+                .bind(m.kind)
+                .bind(m.template_name)
+                .bind(m.category)
+                .bind(i64::from(m.business_initiated))
+                .bind(m.payload.to_string())
+                .bind("accepted")
+                .bind("queued")
+                .bind(0_i64)
+                .bind(now)
+                .bind(m.actor.to_string())
+                .bind(now)
+                .bind(now);
+        }
+        insert.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -5,53 +5,82 @@
 pub mod report;
 
 use super::message::{Content, OutboundMessage};
-use crate::consent::suppression;
 use crate::consent::tally::day_of;
-use crate::db::{new_id, now_ms};
+use crate::db::{ROWS_PER_STATEMENT, new_id, now_ms, value_rows};
 use crate::domain::Actor;
-use crate::services::Services;
 use sqlx::AnyConnection;
+use std::collections::BTreeMap;
 
-pub(super) async fn record(
-    s: &Services,
-    conn: &mut AnyConnection,
-    number_id: &str,
-    actor: &Actor,
-    message: &OutboundMessage,
-    (reason, code): (&str, i64),
-) -> anyhow::Result<()> {
-    let now = now_ms();
-    let what = match &message.content {
+/// A send the gate refused, to be kept for the report.
+pub(in crate::sending) struct NewRefusal<'a> {
+    pub actor: &'a Actor,
+    pub message: &'a OutboundMessage,
+    /// The recipient's keyed hash (`suppression::key`).
+    pub recipient_key: &'a str,
+    pub reason: &'static str,
+    pub code: i64,
+}
+
+/// What a refused send was, as the report names it.
+pub(in crate::sending) fn what(message: &OutboundMessage) -> String {
+    match &message.content {
         Content::Template { name, language } => format!("template:{name}:{language}"),
         Content::FreeForm { kind } => kind.clone(),
-    };
-    sqlx::query(
-        "INSERT INTO blocked_sends (id, business_number_id, actor, recipient_hash, recipient_masked, what, reason, code, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(number_id)
-    .bind(actor.to_string())
-    .bind(suppression::key(&s.secret, &message.recipient))
-    // For an erased person the keyed hash alone must do: not even a masked number.
-    .bind((reason != "suppressed").then(|| message.recipient.masked()))
-    .bind(&what)
-    .bind(reason)
-    .bind(code)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO blocked_days (day, business_number_id, reason, attempts) VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (day, business_number_id, reason) DO UPDATE SET attempts = blocked_days.attempts + 1",
-    )
-    .bind(day_of(now))
-    .bind(number_id)
-    .bind(reason)
-    .execute(&mut *conn)
-    .await?;
-    s.metrics.blocked(reason);
-    tracing::info!(to = %message.recipient.masked(), what = %what, reason, actor = %actor, "send blocked");
+    }
+}
+
+/// Keeps refused sends of one number and counts them by day and reason: one
+/// statement for the sends and one for the counts per `ROWS_PER_STATEMENT`.
+pub(in crate::sending) async fn record(
+    conn: &mut AnyConnection,
+    number_id: &str,
+    refusals: &[NewRefusal<'_>],
+) -> anyhow::Result<()> {
+    let now = now_ms();
+    for chunk in refusals.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO blocked_sends (id, business_number_id, actor, recipient_hash, recipient_masked, what, reason, code, created_at) \
+             VALUES {}",
+            value_rows(1, chunk.len(), 9)
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            insert = insert
+                .bind(new_id())
+                .bind(number_id)
+                .bind(r.actor.to_string())
+                .bind(r.recipient_key)
+                // For an erased person the keyed hash alone must do: not even a masked number.
+                .bind((r.reason != "suppressed").then(|| r.message.recipient.masked()))
+                .bind(what(r.message))
+                .bind(r.reason)
+                .bind(r.code)
+                .bind(now);
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    // One row per reason: a statement may not update the same row twice.
+    let mut by_reason: BTreeMap<&str, i64> = BTreeMap::new();
+    for r in refusals {
+        *by_reason.entry(r.reason).or_default() += 1;
+    }
+    if by_reason.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO blocked_days (day, business_number_id, reason, attempts) VALUES {} \
+         ON CONFLICT (day, business_number_id, reason) DO UPDATE SET attempts = blocked_days.attempts + excluded.attempts",
+        value_rows(1, by_reason.len(), 4)
+    );
+    let mut count = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (reason, attempts) in by_reason {
+        count = count
+            .bind(day_of(now))
+            .bind(number_id)
+            .bind(reason)
+            .bind(attempts);
+    }
+    count.execute(&mut *conn).await?;
     Ok(())
 }
 
