@@ -1,7 +1,7 @@
 //! The sending core: the one way out for every message. Validate, gate on consent and
 //! the 24 h window, check the contact, queue durably; the dispatcher does the rest.
 
-mod accept;
+pub mod accept;
 pub mod blocked;
 pub mod contact_check;
 mod core;

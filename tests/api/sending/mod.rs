@@ -4,6 +4,7 @@
 
 mod cloud;
 mod concurrency;
+mod groups;
 mod idempotency;
 mod lanes;
 mod onprem;
