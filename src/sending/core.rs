@@ -111,7 +111,8 @@ pub async fn send(s: &Services, mut req: SendRequest) -> Result<Queued, SendErro
         // network call then runs outside any transaction, and the gate decides again
         // with the send below.
         let mut w = s.db.write().await?;
-        let asked = accept::decide(&mut w, &send.number.id, &[&send]).await?;
+        let found = accept::find(&mut w, &send.number.id, &[&send]).await?;
+        let asked = accept::decide(&mut w, &send.number.id, &[&send], found).await?;
         w.commit().await?;
         if let Some(Err(refused)) = asked.into_iter().next() {
             told.blocked(s, refused.reason());

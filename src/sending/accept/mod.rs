@@ -61,19 +61,20 @@ pub async fn accept_all(
     business_number_id: &str,
     sends: Vec<Send>,
 ) -> anyhow::Result<Vec<Answer>> {
-    let who: Vec<&Recipient> = sends.iter().map(|s| &s.message.recipient).collect();
-    let found = contacts::find_all(tx, business_number_id, &who).await?;
+    let found = find(tx, business_number_id, &sends.iter().collect::<Vec<_>>()).await?;
     let lengths = rounds(sends.iter().zip(&found).map(|(s, contact)| {
         let person = Key::Person(contacts::person(&s.message.recipient, contact.as_ref()));
         let key = s.idempotency.as_ref().map(|(k, _)| Key::Idempotency(k));
         std::iter::once(person).chain(key)
     }));
-    drop(found);
     let mut answers = Vec::with_capacity(sends.len());
-    let mut rest = sends.into_iter();
-    for length in lengths {
-        let round: Vec<Send> = rest.by_ref().take(length).collect();
-        answers.extend(accept_round(tx, business_number_id, round).await?);
+    let mut rest = sends.into_iter().zip(found);
+    for (i, length) in lengths.into_iter().enumerate() {
+        let (round, found): (Vec<Send>, Vec<Option<Contact>>) = rest.by_ref().take(length).unzip();
+        // The first round's people are those just found; later rounds' may
+        // have been created by the rounds before.
+        let found = if i == 0 { Some(found) } else { None };
+        answers.extend(accept_round(tx, business_number_id, round, found).await?);
     }
     Ok(answers)
 }
@@ -88,6 +89,7 @@ async fn accept_round(
     tx: &mut AnyConnection,
     business_number_id: &str,
     round: Vec<Send>,
+    found: Option<Vec<Option<Contact>>>,
 ) -> anyhow::Result<Vec<Answer>> {
     let keys: Vec<&str> = round
         .iter()
@@ -117,7 +119,16 @@ async fn accept_round(
         .filter(|(_, a)| a.is_none())
         .map(|(s, _)| s)
         .collect();
-    let decisions = decide(tx, business_number_id, &open).await?;
+    let found = match found {
+        Some(found) => found
+            .into_iter()
+            .zip(&answers)
+            .filter(|(_, a)| a.is_none())
+            .map(|(f, _)| f)
+            .collect(),
+        None => find(tx, business_number_id, &open).await?,
+    };
+    let decisions = decide(tx, business_number_id, &open, found).await?;
 
     let mut allowed: Vec<(&Send, Decision)> = Vec::new();
     let mut decided = open.iter().zip(decisions);
@@ -144,19 +155,28 @@ async fn accept_round(
         .collect()
 }
 
+/// The people `sends` go to, as far as they are known.
+pub async fn find(
+    conn: &mut AnyConnection,
+    business_number_id: &str,
+    sends: &[&Send],
+) -> anyhow::Result<Vec<Option<Contact>>> {
+    let who: Vec<&Recipient> = sends.iter().map(|s| &s.message.recipient).collect();
+    contacts::find_all(conn, business_number_id, &who).await
+}
+
 /// The gate's decisions on `sends` of one number, in order, each against what
-/// was written before them (no person twice: `rounds`); refusals are recorded
-/// for the compliance report on `conn`.
+/// was written before them (no person twice: `rounds`), given their people as
+/// `find` found them; refusals are recorded for the compliance report on `conn`.
 pub async fn decide(
     conn: &mut AnyConnection,
     business_number_id: &str,
     sends: &[&Send],
+    found: Vec<Option<Contact>>,
 ) -> anyhow::Result<Vec<Result<Decision, Blocked>>> {
     if sends.is_empty() {
         return Ok(Vec::new());
     }
-    let who: Vec<&Recipient> = sends.iter().map(|s| &s.message.recipient).collect();
-    let found = contacts::find_all(conn, business_number_id, &who).await?;
     let asked: Vec<facts::Accepting> = sends
         .iter()
         .zip(&found)
