@@ -34,7 +34,7 @@ impl Row {
 }
 
 /// A state row's columns, read typed; None for a state Assent does not know.
-fn stored_status(
+pub fn stored_status(
     state: &str,
     since: i64,
     pending_template: Option<String>,

@@ -5,11 +5,10 @@
 
 use super::gate::{self, Blocked, Facts, TemplateFacts};
 use super::message::Content;
-use crate::categories;
 use crate::consent::{self, CategoryStatus, ConsentState, suppression};
-use crate::contacts::{self, Contact};
+use crate::contacts::Contact;
 use crate::db::now_ms;
-use crate::domain::{CategoryKind, CategoryName};
+use crate::domain::CategoryKind;
 use crate::message_templates as templates;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -86,7 +85,8 @@ pub(super) async fn accepting(
                                 states.get(&(c.id.clone(), category.clone())).cloned()
                             });
                             let asked = Asked::Accepting(name.as_str());
-                            mapped(conn, send.contact, status, category, kind, asked).await?
+                            let contact = send.contact.map(|c| c.id.as_str());
+                            mapped(conn, contact, status, category, kind, asked).await?
                         }
                         _ => TemplateFacts::Unmapped,
                     },
@@ -109,27 +109,49 @@ pub(super) async fn accepting(
 /// The gate asked again just before a queued template leaves: its category was
 /// fixed when it was accepted, and so were the window and the messaging limit;
 /// consent and Meta's marketing stop may have changed since, and a person erased
-/// meanwhile is suppressed.
+/// meanwhile is suppressed. One read in the usual case (every queued template
+/// pays for it): the person, the category's kind and the person's state in it.
 pub(super) async fn still_allowed(
     conn: &mut AnyConnection,
     contact_id: &str,
     template_name: &str,
     category: &str,
 ) -> anyhow::Result<Result<(), Blocked>> {
-    let Some(contact) = contacts::find_by_id(conn, contact_id).await? else {
+    let found: Option<AtDispatch> = sqlx::query_as(
+        "SELECT c.last_inbound_at, c.marketing_stopped_at, k.kind, \
+         s.state, s.since, s.pending_template, s.source, s.source_ref \
+         FROM contacts c \
+         LEFT JOIN categories k ON k.name = $2 \
+         LEFT JOIN consent_states s ON s.subject_id = c.id AND s.category = $2 \
+         WHERE c.id = $1",
+    )
+    .bind(contact_id)
+    .bind(category)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(found) = found else {
         return Ok(Err(Blocked::Suppressed));
     };
-    let kind = match CategoryName::parse(category) {
-        Ok(name) => categories::find(conn, &name).await?.map(|c| c.kind),
-        Err(_) => None,
+    let status = match (found.state, found.since) {
+        (Some(state), Some(since)) => consent::states::stored_status(
+            &state,
+            since,
+            found.pending_template,
+            found.source,
+            found.source_ref,
+        ),
+        _ => None,
     };
-    let template = match kind {
+    let template = match found
+        .kind
+        .as_deref()
+        .and_then(|k| CategoryKind::parse(k).ok())
+    {
         Some(kind) => {
-            let status = consent::states::of_category(conn, &contact.id, category).await?;
             let asked = Asked::Dispatching(template_name);
             mapped(
                 conn,
-                Some(&contact),
+                Some(contact_id),
                 status,
                 category.to_owned(),
                 kind,
@@ -142,11 +164,23 @@ pub(super) async fn still_allowed(
     let facts = Facts {
         now_ms: now_ms(),
         suppressed: false,
-        last_inbound_at: contact.last_inbound_at,
-        marketing_stopped: contact.marketing_stopped_at.is_some(),
+        last_inbound_at: found.last_inbound_at,
+        marketing_stopped: found.marketing_stopped_at.is_some(),
         template,
     };
     Ok(gate::decide(&facts).map(|_| ()))
+}
+
+#[derive(sqlx::FromRow)]
+struct AtDispatch {
+    last_inbound_at: Option<i64>,
+    marketing_stopped_at: Option<i64>,
+    kind: Option<String>,
+    state: Option<String>,
+    since: Option<i64>,
+    pending_template: Option<String>,
+    source: Option<String>,
+    source_ref: Option<String>,
 }
 
 enum Asked<'a> {
@@ -159,7 +193,7 @@ enum Asked<'a> {
 /// person's state in it.
 async fn mapped(
     conn: &mut AnyConnection,
-    contact: Option<&Contact>,
+    contact: Option<&str>,
     status: Option<CategoryStatus>,
     category: String,
     kind: CategoryKind,
@@ -176,7 +210,7 @@ async fn mapped(
         (Some(st), Some(c)) if st.state == ConsentState::Pending => {
             let template = st.pending_template.unwrap_or_default();
             let sent = match asked {
-                Asked::Accepting(_) => confirmation_sent(conn, &c.id, &template, st.since).await?,
+                Asked::Accepting(_) => confirmation_sent(conn, c, &template, st.since).await?,
                 Asked::Dispatching(_) => false,
             };
             Some((template, sent))
@@ -200,7 +234,7 @@ const WELCOME_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
 /// through, within a day, and (when accepting) not sent since.
 async fn welcome_due(
     conn: &mut AnyConnection,
-    contact: Option<&Contact>,
+    contact: Option<&str>,
     template_name: &str,
     asked: &Asked<'_>,
 ) -> anyhow::Result<bool> {
@@ -209,7 +243,7 @@ async fn welcome_due(
     };
     let signup = consent::latest(
         conn,
-        &contact.id,
+        contact,
         consent::Source::WebForm,
         consent::ConsentAction::Granted,
     )
@@ -231,7 +265,7 @@ async fn welcome_due(
     }
     Ok(match asked {
         Asked::Accepting(_) => {
-            !confirmation_sent(conn, &contact.id, template_name, signup.created_at).await?
+            !confirmation_sent(conn, contact, template_name, signup.created_at).await?
         }
         Asked::Dispatching(_) => true,
     })

@@ -325,3 +325,39 @@ async fn consent_withdrawn_while_a_template_waits_in_the_queue_stops_it() {
             .unwrap();
     assert_eq!(provider_id, None, "it never reached the provider");
 }
+
+#[tokio::test]
+async fn a_marketing_stop_noted_while_templates_wait_stops_marketing_but_not_utility() {
+    let app = TestApp::spawn().await;
+    app.register_template("spring_sale", "MARKETING", "offers")
+        .await;
+    app.register_template("order_shipped", "UTILITY", "order_updates")
+        .await;
+    for category in ["offers", "order_updates"] {
+        assert_eq!(app.consent(ALICE, category, "grant").await.0, 201);
+    }
+    let mut ids = Vec::new();
+    for template in ["spring_sale", "order_shipped"] {
+        let (status, body) = app.send(&template_body(ALICE, template)).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["messages"][0]["id"].as_str().unwrap().to_owned());
+    }
+    // Meta told of the person's marketing stop (131050) meanwhile.
+    sqlx::query("UPDATE contacts SET marketing_stopped_at = $1 WHERE wa_id = $2")
+        .bind(assent::db::now_ms())
+        .bind(ALICE.trim_start_matches('+'))
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db).await;
+    app.drain().await;
+    assert_eq!(
+        app.message_status(&ids[0]).await,
+        ("failed".to_owned(), Some(470104))
+    );
+    let (status, code) = app.message_status(&ids[1]).await;
+    assert_ne!(status, "failed", "the utility template still goes out");
+    assert_eq!(code, None);
+}
