@@ -83,17 +83,19 @@ pub async fn claim(db: &Db, lease: Duration) -> anyhow::Result<Option<Claimed>> 
 }
 
 /// What is due for one number: queued and due, or in flight with a lapsed lease.
-/// Each branch names the number, so both use the (number, state, time) index.
-const DUE_FOR_NUMBER: &str = "((business_number_id = $4 AND dispatch_state = 'queued' AND next_attempt_at <= $2) \
-     OR (business_number_id = $4 AND dispatch_state = 'in_flight' AND lease_until < $2))";
+/// Asked as two ranges of the (number, state, time) index, never as one `OR`:
+/// SQLite answers an `OR` by reading every message the number ever had and
+/// sorting the due ones, a cost that grows with the number's history and queue.
+const QUEUED_FOR_NUMBER: &str = "SELECT id, next_attempt_at FROM messages \
+     WHERE business_number_id = $4 AND dispatch_state = 'queued' AND next_attempt_at <= $2";
+const LAPSED_FOR_NUMBER: &str = "SELECT id, next_attempt_at FROM messages \
+     WHERE business_number_id = $4 AND dispatch_state = 'in_flight' AND lease_until < $2";
 
 /// Whether the number has a message due now.
 pub async fn has_due(db: &Db, business_number_id: &str) -> anyhow::Result<bool> {
-    let sql = format!(
-        "SELECT 1 FROM messages WHERE {} LIMIT 1",
-        DUE_FOR_NUMBER.replace("$4", "$1")
-    );
-    let found: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let sql =
+        format!("{QUEUED_FOR_NUMBER} UNION ALL {LAPSED_FOR_NUMBER} LIMIT 1").replace("$4", "$1");
+    let found: Option<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(business_number_id)
         .bind(now_ms())
         .fetch_optional(&db.pool)
@@ -114,11 +116,15 @@ pub async fn claim_batch(
     // The pick is materialized, so it runs once: PostgreSQL may run an `IN
     // (… LIMIT n FOR UPDATE SKIP LOCKED)` subquery again per row and claim more
     // than `limit`.
+    // The guard on the update names no number, so the rows are found by id.
     let sql = format!(
-        "WITH picked AS MATERIALIZED (SELECT id FROM messages WHERE {DUE_FOR_NUMBER} ORDER BY next_attempt_at \
-         LIMIT $5 {lock}) \
+        "WITH queued AS MATERIALIZED ({QUEUED_FOR_NUMBER} ORDER BY next_attempt_at LIMIT $5 {lock}), \
+         lapsed AS MATERIALIZED ({LAPSED_FOR_NUMBER} ORDER BY next_attempt_at LIMIT $5 {lock}), \
+         picked AS MATERIALIZED (SELECT id FROM (SELECT id, next_attempt_at FROM queued \
+         UNION ALL SELECT id, next_attempt_at FROM lapsed) AS due ORDER BY next_attempt_at LIMIT $5) \
          UPDATE messages SET lease_until = $1, attempts = attempts + 1, claim_id = $3, dispatch_state = 'in_flight', \
-         updated_at = $2 WHERE id IN (SELECT id FROM picked) AND {DUE_FOR_NUMBER} RETURNING {returning}",
+         updated_at = $2 WHERE id IN (SELECT id FROM picked) AND (dispatch_state = 'queued' OR lease_until < $2) \
+         RETURNING {returning}",
         lock = db.skip_locked(),
         returning = QUEUE.returning,
     );
