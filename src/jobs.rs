@@ -71,10 +71,13 @@ where
     let lock = db.skip_locked();
     // Materialised, so the rows are picked once: PostgreSQL may otherwise run
     // the LIMITed inner SELECT again while updating, and claim more than asked.
+    // The update finds them by id alone: with `due` repeated there, SQLite
+    // walks every due row to look each up in the pick. They are still due (one
+    // writer on SQLite; locked as picked on PostgreSQL).
     let sql = format!(
         "WITH picked AS MATERIALIZED (SELECT id FROM {table} WHERE {due} ORDER BY {order_by} LIMIT $4 {lock}) \
          UPDATE {table} SET lease_until = $1, attempts = attempts + 1, claim_id = $3{claim_sets} \
-         WHERE id IN (SELECT id FROM picked) AND {due} \
+         WHERE id IN (SELECT id FROM picked) \
          RETURNING {returning}"
     );
     let mut w = db.write().await?;
