@@ -5,6 +5,9 @@ use crate::categories;
 use crate::db::{Db, new_id, now_ms};
 use crate::domain::{CategoryList, CategoryName, PhoneNumber};
 use sqlx::AnyConnection;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProviderKind {
@@ -388,6 +391,7 @@ async fn insert(
         .await?;
     }
     w.commit().await?;
+    note_change();
     Ok(added)
 }
 
@@ -500,6 +504,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| anyhow::anyhow!("the number vanished while it was changed"))?;
     w.commit().await?;
+    note_change();
     Ok(updated)
 }
 
@@ -593,4 +598,58 @@ fn reply_text(field: &'static str, raw: Option<&str>) -> Result<Option<String>, 
         return Err(invalid(field, "must not hold control characters"));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// Bumped after every change to a number made here (`insert`, `update`).
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How long another instance's change to a number may go unseen by `Recent`.
+const FRESH: Duration = Duration::from_secs(1);
+
+/// Every number, as read at most `FRESH` ago and since any change made in this
+/// process: what each of Meta's POSTs is checked against, without reading
+/// every number for each. A payload the snapshot does not vouch for is checked
+/// again against a fresh read (`reload`), so a number or secret just added by
+/// another instance is not refused; an app secret replaced there still vouches
+/// for up to `FRESH`.
+#[derive(Clone, Default)]
+pub struct Recent(Arc<Mutex<Option<Snapshot>>>);
+
+struct Snapshot {
+    read_at: Instant,
+    changes: u64,
+    numbers: Arc<Vec<BusinessNumber>>,
+}
+
+impl Recent {
+    pub async fn all(&self, db: &Db) -> anyhow::Result<Arc<Vec<BusinessNumber>>> {
+        {
+            let snapshot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(s) = snapshot.as_ref()
+                && s.changes == CHANGES.load(Ordering::Acquire)
+                && s.read_at.elapsed() < FRESH
+            {
+                return Ok(s.numbers.clone());
+            }
+        }
+        self.reload(db).await
+    }
+
+    /// Reads every number afresh.
+    pub async fn reload(&self, db: &Db) -> anyhow::Result<Arc<Vec<BusinessNumber>>> {
+        // Taken before the read: a change committed meanwhile makes the next
+        // `all` read again.
+        let changes = CHANGES.load(Ordering::Acquire);
+        let numbers = Arc::new(list(db).await?);
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Snapshot {
+            read_at: Instant::now(),
+            changes,
+            numbers: numbers.clone(),
+        });
+        Ok(numbers)
+    }
+}
+
+fn note_change() {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
 }

@@ -107,4 +107,6 @@ pub struct Services {
     pub webhooks: crate::inbound::store::Incoming,
     /// Sends, waiting to be decided and queued in groups.
     pub sends: crate::sending::Sends,
+    /// The business numbers as read lately, for checking Meta's signatures.
+    pub numbers: crate::numbers::Recent,
 }

@@ -88,6 +88,7 @@ impl Application {
             consents: Default::default(),
             webhooks: crate::inbound::store::incoming(),
             sends: Default::default(),
+            numbers: Default::default(),
         };
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -2,7 +2,7 @@
 //! stored, and the worker woken. Meta's POSTs come through here, and so does what
 //! a person does in the sandbox's phone simulator, signed as Meta would sign it.
 
-use crate::numbers::{self, BusinessNumber, ProviderKind};
+use crate::numbers::{BusinessNumber, ProviderKind};
 use crate::services::Services;
 use crate::signature;
 use serde_json::Value;
@@ -21,9 +21,12 @@ pub enum Intake {
 /// payload for the worker. Nothing is stored unless the signature holds.
 pub async fn receive(services: &Services, bytes: &[u8], header: &str) -> anyhow::Result<Intake> {
     let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
-    let numbers = numbers::list(&services.db).await?;
-    if !signed(&numbers, parsed.as_ref(), bytes, header) {
-        return Ok(Intake::BadSignature);
+    let recent = services.numbers.all(&services.db).await?;
+    if !signed(&recent, parsed.as_ref(), bytes, header) {
+        let now = services.numbers.reload(&services.db).await?;
+        if !signed(&now, parsed.as_ref(), bytes, header) {
+            return Ok(Intake::BadSignature);
+        }
     }
     let (Some(_), Ok(text)) = (parsed, std::str::from_utf8(bytes)) else {
         return Ok(Intake::NotJson);

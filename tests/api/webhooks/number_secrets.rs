@@ -120,3 +120,32 @@ async fn a_payload_naming_two_numbers_must_verify_with_each_ones_secret() {
     assert_eq!(app.count("webhook_payloads").await, 0);
     assert_eq!(app.count("inbound_messages").await, 0);
 }
+
+#[tokio::test]
+async fn a_secret_changed_by_another_instance_is_honoured_at_once() {
+    let app = TestApp::spawn().await;
+    second_number_with_its_own_app(&app).await;
+    let mut payload = inbound_text("34612345631", "wamid.second2", "Hola");
+    payload["entry"][0]["changes"][0]["value"]["metadata"] =
+        json!({"display_phone_number": "34911234568", "phone_number_id": SECOND_ID});
+    let body = bytes(&payload);
+    // A first POST: the numbers as this instance last read them.
+    let r = app.webhook_signed(&body, Some(SANDBOX_APP_SECRET)).await;
+    assert_eq!(r.status(), 403);
+
+    // Another instance (here: straight in the database) gives the number a new secret.
+    sqlx::query("UPDATE business_numbers SET app_secret = $1 WHERE phone_number_id = $2")
+        .bind("the-new-secret")
+        .bind(SECOND_ID)
+        .execute(&app.raw_db().pool)
+        .await
+        .unwrap();
+    let r = app.webhook_signed(&body, Some("the-new-secret")).await;
+    assert_eq!(
+        r.status(),
+        200,
+        "a payload signed with the new secret is taken"
+    );
+    app.settle().await;
+    assert_eq!(app.count("inbound_messages").await, 1);
+}
