@@ -608,10 +608,11 @@ const FRESH: Duration = Duration::from_secs(1);
 
 /// Every number, as read at most `FRESH` ago and since any change made in this
 /// process: what each of Meta's POSTs is checked against, without reading
-/// every number for each. A payload the snapshot does not vouch for is checked
-/// again against a fresh read (`reload`), so a number or secret just added by
-/// another instance is not refused; an app secret replaced there still vouches
-/// for up to `FRESH`.
+/// every number for each. The intake trusts it only for a payload naming numbers
+/// it knows (not the sandbox); anything else is checked against a fresh read
+/// (`reload`), so a number or secret just added by another instance is neither
+/// refused nor bypassed; an app secret replaced there still vouches for up to
+/// `FRESH`.
 #[derive(Clone, Default)]
 pub struct Recent(Arc<Mutex<Option<Snapshot>>>);
 
@@ -640,12 +641,17 @@ impl Recent {
         // Taken before the read: a change committed meanwhile makes the next
         // `all` read again.
         let changes = CHANGES.load(Ordering::Acquire);
+        let started = Instant::now();
         let numbers = Arc::new(list(db).await?);
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Snapshot {
-            read_at: Instant::now(),
-            changes,
-            numbers: numbers.clone(),
-        });
+        let mut snapshot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Of two reads at once, the one begun later is kept.
+        if snapshot.as_ref().is_none_or(|s| s.read_at <= started) {
+            *snapshot = Some(Snapshot {
+                read_at: started,
+                changes,
+                numbers: numbers.clone(),
+            });
+        }
         Ok(numbers)
     }
 }

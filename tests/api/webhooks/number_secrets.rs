@@ -149,3 +149,39 @@ async fn a_secret_changed_by_another_instance_is_honoured_at_once() {
     app.settle().await;
     assert_eq!(app.count("inbound_messages").await, 1);
 }
+
+#[tokio::test]
+async fn a_number_added_by_another_instance_takes_no_other_numbers_secret_meanwhile() {
+    let app = TestApp::spawn().await;
+    // A first POST: only the sandbox number is known to this instance.
+    let r = app
+        .webhook_signed(
+            &bytes(&inbound_text("34612345632", "wamid.s1", "Hola")),
+            Some(SANDBOX_APP_SECRET),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    // Another instance (here: straight in the database) adds a real number with its own app.
+    sqlx::query(
+        "INSERT INTO business_numbers (id, phone_number_id, display_number, provider, api_version, app_secret, \
+         rate_per_second, rate_burst, created_at) VALUES ('n-elsewhere', $1, '+34911234568', 'cloud', 'v23.0', $2, 80, 80, 1)",
+    )
+    .bind(SECOND_ID)
+    .bind(SECOND_SECRET)
+    .execute(&app.raw_db().pool)
+    .await
+    .unwrap();
+    let mut payload = inbound_text("34612345633", "wamid.second3", "Hola");
+    payload["entry"][0]["changes"][0]["value"]["metadata"] =
+        json!({"display_phone_number": "34911234568", "phone_number_id": SECOND_ID});
+    let body = bytes(&payload);
+    let r = app.webhook_signed(&body, Some(SANDBOX_APP_SECRET)).await;
+    assert_eq!(
+        r.status(),
+        403,
+        "the published sandbox secret vouches for no real number"
+    );
+    let r = app.webhook_signed(&body, Some(SECOND_SECRET)).await;
+    assert_eq!(r.status(), 200);
+}
